@@ -1,0 +1,17 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from crm.site import crm_site
+
+urlpatterns = [
+    path("", RedirectView.as_view(url="/crm/", permanent=False)),
+    path("admin/", admin.site.urls),
+    path("crm/", crm_site.urls),
+    path("m/", include("massmail.urls")),
+]
+
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,1 @@
+pytest_plugins = ["crm.tests.fixtures", "testsupport.fixtures"]

@@ -1,0 +1,301 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import IntegrityError, models, transaction
+
+from crm.scoping import OwnedQuerySet
+from crm.tickets import new_ticket
+
+
+class Department(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class User(AbstractUser):
+    department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="users"
+    )
+
+    objects = UserManager()
+
+    @property
+    def name(self):
+        return self.get_full_name() or self.username
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=50, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Industry(models.TextChoices):
+    SOFTWARE = "software", "Software"
+    MANUFACTURING = "manufacturing", "Manufacturing"
+    RETAIL = "retail", "Retail"
+    FINANCE = "finance", "Finance"
+    HEALTHCARE = "healthcare", "Healthcare"
+    LOGISTICS = "logistics", "Logistics"
+    EDUCATION = "education", "Education"
+    OTHER = "other", "Other"
+
+
+class OwnedRecord(models.Model):
+    """Fields every mailable record shares: owner, department, VIP and newsletter consent."""
+
+    email = models.EmailField(blank=True, db_index=True)
+    phone = models.CharField(max_length=40, blank=True)
+    country = models.CharField(max_length=60, blank=True, db_index=True)
+    city = models.CharField(max_length=60, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    is_vip = models.BooleanField("VIP", default=False, db_index=True)
+    massmail = models.BooleanField("accepts newsletters", default=True)
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = OwnedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.department_id is None and self.owner_id is not None:
+            self.department_id = self.owner.department_id
+        super().save(*args, **kwargs)
+
+
+class Company(OwnedRecord):
+    full_name = models.CharField("name", max_length=200)
+    website = models.URLField(blank=True)
+    address = models.CharField(max_length=200, blank=True)
+    industry = models.CharField(max_length=30, choices=Industry.choices, blank=True, db_index=True)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="companies")
+
+    class Meta:
+        ordering = ["full_name"]
+        verbose_name_plural = "companies"
+
+    def __str__(self):
+        return self.full_name
+
+    @property
+    def domain(self):
+        return self.email.rpartition("@")[2].lower() if self.email else ""
+
+
+class Person(OwnedRecord):
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.full_name or self.email
+
+    @property
+    def full_name(self):
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class Contact(Person):
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="contacts")
+    title = models.CharField("job title", max_length=100, blank=True)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="contacts")
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+
+    @property
+    def industry(self):
+        return self.company.industry
+
+
+class Lead(Person):
+    company_name = models.CharField(max_length=200, blank=True)
+    industry = models.CharField(max_length=30, choices=Industry.choices, blank=True, db_index=True)
+    source = models.CharField(max_length=60, blank=True)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="leads")
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+
+
+class Ticketed(models.Model):
+    """A record whose correspondence carries `[ticket:TOKEN]`; the ticket is set on create."""
+
+    ticket = models.CharField(max_length=16, unique=True, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    company = models.ForeignKey(Company, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = OwnedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.department_id is None and self.owner_id is not None:
+            self.department_id = self.owner.department_id
+        if self.ticket:
+            return super().save(*args, **kwargs)
+        for attempt in range(5):
+            self.ticket = new_ticket()
+            try:
+                with transaction.atomic():
+                    return super().save(*args, **kwargs)
+            except IntegrityError:
+                # Retry only a ticket collision, and not forever.
+                if attempt == 4 or not type(self).objects.filter(ticket=self.ticket).exists():
+                    raise
+
+
+class Request(Ticketed):
+    class Status(models.TextChoices):
+        NEW = "new", "New"
+        IN_PROGRESS = "in_progress", "In progress"
+        CLOSED = "closed", "Closed"
+
+    subject = models.CharField(max_length=200)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.subject
+
+
+class Deal(Ticketed):
+    class Stage(models.TextChoices):
+        QUALIFICATION = "qualification", "Qualification"
+        PROPOSAL = "proposal", "Proposal"
+        NEGOTIATION = "negotiation", "Negotiation"
+        WON = "won", "Won"
+        LOST = "lost", "Lost"
+
+    name = models.CharField(max_length=200)
+    request = models.ForeignKey(
+        Request, null=True, blank=True, on_delete=models.SET_NULL, related_name="deals"
+    )
+    amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.QUALIFICATION)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.name
+
+
+class CrmEmailQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Mail linked to a record the user may see, and mail of accounts they may read."""
+        from mailaccounts.models import EmailAccount
+
+        q = models.Q(account__in=EmailAccount.objects.readable_by(user))
+        for field, model in (
+            ("request", Request),
+            ("deal", Deal),
+            ("contact", Contact),
+            ("company", Company),
+            ("lead", Lead),
+        ):
+            q |= models.Q(**{f"{field}__in": model.objects.visible_to(user)})
+        return self.filter(q)
+
+
+class CrmEmail(models.Model):
+    """One stored message, incoming or outgoing."""
+
+    class Direction(models.TextChoices):
+        INCOMING = "in", "Incoming"
+        OUTGOING = "out", "Outgoing"
+
+    account = models.ForeignKey(
+        "mailaccounts.EmailAccount", null=True, blank=True, on_delete=models.SET_NULL, related_name="emails"
+    )
+    direction = models.CharField(max_length=3, choices=Direction.choices, default=Direction.INCOMING)
+    folder = models.CharField(max_length=200, blank=True)
+    uid = models.BigIntegerField(null=True, blank=True)
+    message_id = models.CharField(max_length=998, blank=True, db_index=True)
+    in_reply_to = models.CharField(max_length=998, blank=True)
+    references = models.TextField(blank=True)
+    subject = models.CharField(max_length=998, blank=True)
+    sender = models.CharField(max_length=320, blank=True)
+    recipients = models.TextField(blank=True, help_text="To addresses, comma-separated")
+    cc = models.TextField(blank=True)
+    bcc = models.TextField(blank=True)
+    date = models.DateTimeField(null=True, blank=True)
+    text = models.TextField(blank=True)
+    html = models.TextField(blank=True, help_text="Sanitized")
+    is_read = models.BooleanField(default=False)
+    is_auto_reply = models.BooleanField(default=False)
+    request = models.ForeignKey(
+        Request, null=True, blank=True, on_delete=models.SET_NULL, related_name="emails"
+    )
+    deal = models.ForeignKey(Deal, null=True, blank=True, on_delete=models.SET_NULL, related_name="emails")
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="emails"
+    )
+    company = models.ForeignKey(
+        Company, null=True, blank=True, on_delete=models.SET_NULL, related_name="emails"
+    )
+    lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.SET_NULL, related_name="emails")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CrmEmailQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        verbose_name = "email"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "folder", "uid"],
+                condition=models.Q(uid__isnull=False),
+                name="crmemail_unique_account_folder_uid",
+            )
+        ]
+
+    def __str__(self):
+        return self.subject or "(no subject)"
+
+
+class CrmEmailAttachment(models.Model):
+    email = models.ForeignKey(CrmEmail, on_delete=models.CASCADE, related_name="attachments")
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=255, default="application/octet-stream")
+    size = models.PositiveIntegerField(default=0, help_text="Size of the original part in bytes")
+    file = models.FileField(upload_to="attachments/%Y/%m/", blank=True)
+    content_id = models.CharField(max_length=255, blank=True)
+    truncated = models.BooleanField(default=False, help_text="Over the size cap: not stored")
+
+    def __str__(self):
+        return self.filename

@@ -1,0 +1,106 @@
+"""The two admin sites: `/crm/` for the sales team, `/admin/` for superusers."""
+
+from django.contrib import admin
+from django.http import Http404
+
+from crm.roles import Role, role_of
+
+
+class CrmSite(admin.AdminSite):
+    site_header = "Mailing CRM"
+    site_title = "Mailing CRM"
+    index_title = "Your CRM"
+    site_url = None
+
+    def has_permission(self, request):
+        user = request.user
+        return user.is_active and user.is_staff and (user.is_superuser or role_of(user) is not None)
+
+
+class SuperuserAdminSite(admin.AdminSite):
+    site_header = "Mailing CRM administration"
+    site_title = "Mailing CRM admin"
+
+    def has_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+
+crm_site = CrmSite(name="crm")
+
+
+class ScopedAdmin(admin.ModelAdmin):
+    """A ModelAdmin whose rows are `Model.objects.visible_to(user)`; a hidden row is a 404."""
+
+    def get_queryset(self, request):
+        qs = self.model.objects.visible_to(request.user)
+        ordering = self.get_ordering(request)
+        return qs.order_by(*ordering) if ordering else qs
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404("No such record, or not yours to see.")
+        return obj
+
+    def _may_edit(self, request, obj):
+        if obj is None:
+            return True
+        objects = self.model.objects
+        editable = objects.editable_by if hasattr(objects, "editable_by") else objects.visible_to
+        return editable(request.user).filter(pk=obj.pk).exists()
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._may_edit(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._may_edit(request, obj)
+
+
+class OwnedRecordAdmin(ScopedAdmin):
+    """Records with owner and department: filters by role, owner set on create, VIP actions."""
+
+    actions = ["mark_vip", "remove_vip"]
+    owner_scoped_fks = ()
+
+    def get_list_filter(self, request):
+        role = role_of(request.user)
+        filters = list(self.list_filter)
+        if role in (Role.DEPARTMENT_HEAD, Role.COMPANY_MANAGER):
+            filters.insert(0, ("owner", admin.RelatedOnlyFieldListFilter))
+        if role is Role.COMPANY_MANAGER:
+            filters.insert(1, "department")
+        return filters
+
+    def get_exclude(self, request, obj=None):
+        if request.user.is_superuser or role_of(request.user) is not Role.SALES_MANAGER:
+            return self.exclude
+        return (*(self.exclude or ()), "owner", "department")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        model = db_field.remote_field.model
+        if hasattr(model.objects, "visible_to") and not request.user.is_superuser:
+            kwargs["queryset"] = model.objects.visible_to(request.user)
+        elif db_field.name == "owner" and not request.user.is_superuser and request.user.department_id:
+            kwargs["queryset"] = model.objects.filter(department_id=request.user.department_id)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if not change and obj.owner_id is None:
+            obj.owner = request.user
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description="Mark as VIP", permissions=["change"])
+    def mark_vip(self, request, queryset):
+        updated = queryset.filter(pk__in=self.model.objects.editable_by(request.user)).update(is_vip=True)
+        self.message_user(request, f"{updated} marked as VIP.")
+
+    @admin.action(description="Remove VIP", permissions=["change"])
+    def remove_vip(self, request, queryset):
+        updated = queryset.filter(pk__in=self.model.objects.editable_by(request.user)).update(is_vip=False)
+        self.message_user(request, f"VIP removed from {updated}.")
+
+
+def register_both(model, admin_class):
+    """Register a ModelAdmin on the sales site and on the superusers' admin."""
+    crm_site.register(model, admin_class)
+    admin.site.register(model, admin_class)

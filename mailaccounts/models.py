@@ -1,0 +1,225 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from crm.roles import Role, role_of
+from mailaccounts.crypto import EncryptedTextField
+
+
+class Security(models.TextChoices):
+    NONE = "none", "None (plain)"
+    STARTTLS = "starttls", "STARTTLS"
+    SSL = "ssl", "SSL/TLS"
+
+
+class Access(models.TextChoices):
+    FULL = "full", "Full (send and read)"
+    SEND = "send", "Send only"
+    READ = "read", "Read only"
+
+
+class EmailAccountQuerySet(models.QuerySet):
+    def _granted(self, user, accesses):
+        return Q(grants__user=user, grants__access__in=accesses)
+
+    def visible_to(self, user):
+        """Accounts a user may see on the /crm/ site: their own and those granted to them."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self
+        if role_of(user) is Role.COMPANY_MANAGER:
+            return self
+        return self.filter(Q(owner=user) | Q(grants__user=user)).distinct()
+
+    def sendable_by(self, user):
+        """Accounts a user may send through: their own, and shared ones with full or send access."""
+        return self.filter(Q(owner=user) | self._granted(user, [Access.FULL, Access.SEND])).distinct()
+
+    def readable_by(self, user):
+        """Accounts whose mail a user may read: their own, and shared ones with full or read access."""
+        if user.is_superuser:
+            return self
+        return self.filter(Q(owner=user) | self._granted(user, [Access.FULL, Access.READ])).distinct()
+
+
+class EmailAccount(models.Model):
+    class Provider(models.TextChoices):
+        CUSTOM = "custom", "Custom SMTP/IMAP"
+        GMAIL = "gmail", "Gmail / Google Workspace"
+        OUTLOOK = "outlook", "Outlook / Office 365"
+        YAHOO = "yahoo", "Yahoo"
+        ICLOUD = "icloud", "iCloud"
+
+    class AuthMethod(models.TextChoices):
+        PASSWORD = "password", "Password"
+        OAUTH_GOOGLE = "oauth_google", "OAuth2 (Google)"
+        OAUTH_MICROSOFT = "oauth_microsoft", "OAuth2 (Microsoft)"
+
+    class SyncFrom(models.TextChoices):
+        NOW = "now", "From now on"
+        MONTH_1 = "1m", "1 month ago"
+        MONTHS_3 = "3m", "3 months ago"
+        MONTHS_6 = "6m", "6 months ago"
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="email_accounts",
+        help_text="The user of a personal account. Empty for a shared account granted to users.",
+    )
+    email = models.EmailField()
+    display_name = models.CharField(max_length=200, blank=True)
+    reply_to = models.EmailField(blank=True)
+    provider = models.CharField(max_length=20, choices=Provider.choices, default=Provider.CUSTOM)
+
+    smtp_host = models.CharField(max_length=255, blank=True)
+    smtp_port = models.PositiveIntegerField(default=587)
+    smtp_security = models.CharField(max_length=10, choices=Security.choices, default=Security.STARTTLS)
+    imap_host = models.CharField(max_length=255, blank=True)
+    imap_port = models.PositiveIntegerField(default=993)
+    imap_security = models.CharField(max_length=10, choices=Security.choices, default=Security.SSL)
+    username = models.CharField(max_length=255, blank=True, help_text="Leave empty to use the address.")
+    password = EncryptedTextField(blank=True, help_text="Empty: send without SMTP AUTH (internal relay).")
+    allow_untrusted_cert = models.BooleanField("allow a certificate not signed by a CA", default=False)
+    auth_method = models.CharField(max_length=20, choices=AuthMethod.choices, default=AuthMethod.PASSWORD)
+    oauth_access_token = EncryptedTextField(blank=True)
+    oauth_refresh_token = EncryptedTextField(blank=True)
+    oauth_expires_at = models.DateTimeField(null=True, blank=True)
+
+    is_main = models.BooleanField(
+        "main account", default=False, help_text="Sends mailings to VIP recipients only."
+    )
+    massmail = models.BooleanField("used for mailings", default=False)
+    do_import = models.BooleanField("IMAP import", default=False)
+    import_all = models.BooleanField("import all mail", default=False, help_text="Not only ticketed mail.")
+    create_unknown_contacts = models.BooleanField(default=False)
+    exclude_patterns = models.TextField(blank=True, help_text="One address pattern a line, e.g. noreply@*")
+    daily_limit = models.PositiveIntegerField(default=100)
+    is_active = models.BooleanField(default=True)
+    is_default = models.BooleanField("default account", default=False)
+
+    last_error = models.TextField(blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    needs_reconnect = models.BooleanField(default=False)
+
+    sent_today = models.PositiveIntegerField(default=0)
+    sent_today_date = models.DateField(null=True, blank=True)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+    next_send_at = models.DateTimeField(null=True, blank=True)
+
+    sync_from = models.CharField(max_length=3, choices=SyncFrom.choices, default=SyncFrom.NOW)
+    sync_interval = models.PositiveIntegerField(
+        "sync every (minutes)", default=5, choices=[(1, "1"), (5, "5"), (15, "15"), (60, "60")]
+    )
+    folders = models.JSONField(
+        default=list, blank=True, help_text="Folders found by the last connection test"
+    )
+    last_sync_at = models.DateTimeField(null=True, blank=True)
+    last_sync_result = models.CharField(max_length=500, blank=True)
+    next_sync_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = EmailAccountQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["email"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner"], condition=Q(is_default=True), name="emailaccount_one_default_per_owner"
+            )
+        ]
+        indexes = [
+            # The drip plan: active mailing accounts whose next send is due.
+            models.Index(
+                fields=["next_send_at"],
+                condition=Q(is_active=True, massmail=True),
+                name="emailaccount_due_idx",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.display_name} <{self.email}>" if self.display_name else self.email
+
+    @property
+    def login(self):
+        return self.username or self.email
+
+    @property
+    def is_shared(self):
+        return self.owner_id is None
+
+
+class AccountGrant(models.Model):
+    """A user's access to a shared account."""
+
+    account = models.ForeignKey(EmailAccount, on_delete=models.CASCADE, related_name="grants")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account_grants"
+    )
+    access = models.CharField(max_length=10, choices=Access.choices, default=Access.FULL)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["account", "user"], name="accountgrant_unique")]
+
+    def __str__(self):
+        return f"{self.user} → {self.account} ({self.access})"
+
+
+class ImapFolder(models.Model):
+    """One folder of an account and where its incremental sync stands."""
+
+    account = models.ForeignKey(EmailAccount, on_delete=models.CASCADE, related_name="imap_folders")
+    name = models.CharField(max_length=500)
+    special_use = models.CharField(max_length=20, blank=True, help_text=r"\Sent, \Trash, \Junk… from LIST")
+    is_active = models.BooleanField(default=True)
+    uidvalidity = models.BigIntegerField(null=True, blank=True)
+    last_uid = models.BigIntegerField(default=0)
+    last_synced_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["account", "name"], name="imapfolder_unique")]
+
+    def __str__(self):
+        return self.name
+
+
+class SyncRun(models.Model):
+    """One IMAP poll of an account: the sync history shown on its page."""
+
+    account = models.ForeignKey(EmailAccount, on_delete=models.CASCADE, related_name="sync_runs")
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    ok = models.BooleanField(default=False)
+    fetched = models.PositiveIntegerField(default=0)
+    imported = models.PositiveIntegerField(default=0)
+    linked = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self):
+        return f"{self.account} at {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class AccountNotification(models.Model):
+    """An append-only log shown on the accounts page: errors, re-connect needed, mailings finished."""
+
+    class Level(models.TextChoices):
+        INFO = "info", "Info"
+        ERROR = "error", "Error"
+
+    account = models.ForeignKey(EmailAccount, on_delete=models.CASCADE, related_name="notifications")
+    level = models.CharField(max_length=10, choices=Level.choices, default=Level.INFO)
+    text = models.CharField(max_length=1000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.text

@@ -1,0 +1,275 @@
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from crm.roles import Role, role_of
+from crm.scoping import OwnedQuerySet
+
+
+class AuthoredQuerySet(models.QuerySet):
+    """Messages and signatures: a sales manager's own; heads their department's; managers all."""
+
+    def visible_to(self, user):
+        role = role_of(user)
+        if role is None:
+            return self.none()
+        if role is Role.COMPANY_MANAGER:
+            return self
+        if role is Role.DEPARTMENT_HEAD:
+            return self.filter(owner__department_id=user.department_id) if user.department_id else self.none()
+        return self.filter(owner=user)
+
+
+class Signature(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="signatures")
+    name = models.CharField(max_length=100)
+    body = models.TextField(help_text="HTML. Variables: {{ user.name }}, {{ user.email }}…")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AuthoredQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Message(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="messages")
+    name = models.CharField(max_length=200, blank=True)
+    subject = models.CharField(max_length=500)
+    body = models.TextField(help_text="HTML. Must contain {{ unsubscribe_url }}.")
+    signature = models.ForeignKey(Signature, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AuthoredQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-updated_at"]
+
+    def __str__(self):
+        return self.name or self.subject
+
+
+class MessageAttachment(models.Model):
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to="message_attachments/%Y/%m/")
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=255, default="application/octet-stream")
+    inline = models.BooleanField(default=False, help_text="An inline image referenced as cid:<content_id>")
+    content_id = models.CharField(max_length=255, blank=True)
+
+    def __str__(self):
+        return self.filename
+
+
+class RecipientType(models.TextChoices):
+    COMPANIES = "companies", "Companies"
+    CONTACTS = "contacts", "Contacts"
+    LEADS = "leads", "Leads"
+
+
+class MailingQuerySet(OwnedQuerySet):
+    def visible_to(self, user):
+        """Sales managers and heads see their department's mailings; company managers all."""
+        role = role_of(user)
+        if role is None:
+            return self.none()
+        if role is Role.COMPANY_MANAGER:
+            return self
+        if user.department_id is None:
+            return self.filter(owner=user)
+        return self.filter(department_id=user.department_id)
+
+
+class Mailing(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        ACTIVE_ERROR = "active_error", "Active, with errors"
+        PAUSED = "paused", "Paused"
+        INTERRUPTED = "interrupted", "Interrupted"
+        DONE = "done", "Done"
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mailings")
+    department = models.ForeignKey("crm.Department", null=True, blank=True, on_delete=models.SET_NULL)
+    name = models.CharField(max_length=200, blank=True)
+    message = models.ForeignKey(Message, on_delete=models.PROTECT, related_name="mailings")
+    recipient_type = models.CharField(max_length=20, choices=RecipientType.choices)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE, db_index=True)
+    recipients_count = models.PositiveIntegerField(default=0)
+    sent_count = models.PositiveIntegerField(default=0)
+    failed_count = models.PositiveIntegerField(default=0)
+    skipped_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = MailingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.name or f"Mailing #{self.pk}"
+
+    def save(self, *args, **kwargs):
+        if self.department_id is None and self.owner_id is not None:
+            self.department_id = self.owner.department_id
+        super().save(*args, **kwargs)
+
+
+class MailingNotification(models.Model):
+    """The mailing's append-only log of errors and completion."""
+
+    class Level(models.TextChoices):
+        INFO = "info", "Info"
+        ERROR = "error", "Error"
+
+    mailing = models.ForeignKey(Mailing, on_delete=models.CASCADE, related_name="notifications")
+    level = models.CharField(max_length=10, choices=Level.choices, default=Level.INFO)
+    text = models.CharField(max_length=1000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.text
+
+
+class MailingRecipient(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        SKIPPED = "skipped", "Skipped"
+        UNCERTAIN = "uncertain", "Uncertain"
+
+    mailing = models.ForeignKey(Mailing, on_delete=models.CASCADE, related_name="recipients")
+    company = models.ForeignKey(
+        "crm.Company", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    contact = models.ForeignKey(
+        "crm.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    lead = models.ForeignKey("crm.Lead", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    email = models.CharField(
+        max_length=254, blank=True, help_text="The address as it was when the mailing was made"
+    )
+    is_vip = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    skip_reason = models.CharField(max_length=100, blank=True)
+    account = models.ForeignKey(
+        "mailaccounts.EmailAccount", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    message_id = models.CharField(max_length=255, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    error_detail = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            # One message per address per mailing, also after mailings are combined.
+            models.UniqueConstraint(
+                fields=["mailing", "email"], condition=~Q(email=""), name="mailingrecipient_unique_address"
+            )
+        ]
+        indexes = [
+            # The sender's claim: pending rows of a mailing, oldest retry first.
+            models.Index(
+                fields=["mailing", "next_attempt_at"],
+                condition=Q(status="pending"),
+                name="recipient_pending_idx",
+            ),
+            # The janitor: rows left in `sending` past a timeout.
+            models.Index(fields=["claimed_at"], condition=Q(status="sending"), name="recipient_sending_idx"),
+            # Bounce matching by our Message-ID.
+            models.Index(fields=["message_id"], condition=~Q(message_id=""), name="recipient_message_id_idx"),
+        ]
+
+    def __str__(self):
+        return self.email
+
+    @property
+    def record(self):
+        return self.contact or self.lead or self.company
+
+
+def normalize_email(address):
+    return (address or "").strip().lower()
+
+
+class Suppression(models.Model):
+    class Reason(models.TextChoices):
+        UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
+        BOUNCED = "bounced", "Hard bounce"
+        COMPLAINED = "complained", "Complaint"
+        MANUAL = "manual", "Added by hand"
+
+    email = models.CharField(max_length=254, unique=True, help_text="Lower-cased")
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    detail = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.email} ({self.reason})"
+
+    def save(self, *args, **kwargs):
+        self.email = normalize_email(self.email)
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def suppress(cls, email, reason, detail=""):
+        obj, _ = cls.objects.get_or_create(
+            email=normalize_email(email), defaults={"reason": reason, "detail": detail[:500]}
+        )
+        return obj
+
+
+def default_non_working_days():
+    return [4, 5, 6]  # Friday, Saturday, Sunday (Monday is 0)
+
+
+class MassmailSettings(models.Model):
+    """A singleton edited in the admin. `MassmailSettings.load()` gives defaults when no row exists."""
+
+    use_business_time = models.BooleanField(default=True)
+    business_start = models.TimeField(default=datetime.time(9, 0))
+    business_end = models.TimeField(default=datetime.time(18, 0))
+    time_zone = models.CharField(max_length=64, default="UTC", help_text="An IANA name, e.g. Europe/Berlin")
+    non_working_days = models.JSONField(
+        default=default_non_working_days, blank=True, help_text="Weekday numbers, Monday = 0"
+    )
+    unsubscribe_redirect_url = models.URLField(blank=True)
+    unsubscribe_mailto = models.EmailField(blank=True, help_text="Adds a mailto: to List-Unsubscribe")
+    default_daily_limit = models.PositiveIntegerField(default=100)
+    time_compression = models.PositiveIntegerField(
+        "demo: time compression",
+        default=1,
+        help_text="Demo only: divide the pacing interval by this factor. Keep 1 in production.",
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "massmail settings"
+
+    def __str__(self):
+        return "Massmail settings"
+
+    def save(self, *args, **kwargs):
+        self.pk = 1
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def load(cls):
+        return cls.objects.filter(pk=1).first() or cls(pk=1)

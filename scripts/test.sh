@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what the tests need, starts PostgreSQL and Redis when they are not running, and
+# runs lint, the migration check and the whole suite against PostgreSQL. No input needed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/services.sh
+
+if [ ! -x .venv/bin/python ]; then
+    python3 -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+
+export DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+export DJANGO_ALLOW_ASYNC_UNSAFE=true
+
+echo "== ruff"
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+echo "== migrations"
+.venv/bin/python manage.py makemigrations --check --dry-run
+echo "== pytest"
+.venv/bin/python -m pytest -n "${TEST_WORKERS:-2}" "$@"
