@@ -120,6 +120,8 @@ class EmailAccount(models.Model):
     last_sync_at = models.DateTimeField(null=True, blank=True)
     last_sync_result = models.CharField(max_length=500, blank=True)
     next_sync_at = models.DateTimeField(null=True, blank=True)
+    # The IMAP poller's claim: set by a conditional UPDATE, so one poller per account at a time.
+    sync_lease_until = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = EmailAccountQuerySet.as_manager()
@@ -197,6 +199,7 @@ class SyncRun(models.Model):
     fetched = models.PositiveIntegerField(default=0)
     imported = models.PositiveIntegerField(default=0)
     linked = models.PositiveIntegerField(default=0)
+    round_trips = models.PositiveIntegerField(default=0, help_text="IMAP commands sent")
     error = models.TextField(blank=True)
 
     class Meta:
