@@ -189,6 +189,13 @@ class MailingRecipient(models.Model):
                 condition=Q(status="pending"),
                 name="recipient_pending_idx",
             ),
+            # The drip plan's EXISTS for main accounts: a pending VIP of a mailing, found
+            # without reading its other pending rows.
+            models.Index(
+                fields=["mailing", "next_attempt_at"],
+                condition=Q(status="pending", is_vip=True),
+                name="recipient_pending_vip_idx",
+            ),
             # The janitor: rows left in `sending` past a timeout.
             models.Index(fields=["claimed_at"], condition=Q(status="sending"), name="recipient_sending_idx"),
             # Bounce matching by our Message-ID.
