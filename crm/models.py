@@ -21,6 +21,10 @@ class User(AbstractUser):
         Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="users"
     )
 
+    email_digest = models.BooleanField(
+        "daily email digest", default=False, help_text="A morning summary of unread and assigned mail"
+    )
+
     objects = UserManager()
 
     @property
@@ -229,12 +233,53 @@ class CrmEmailQuerySet(models.QuerySet):
         return self.filter(q)
 
 
+class EmailTemplateQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """A user's own templates and every shared one."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(models.Q(owner=user) | models.Q(is_shared=True))
+
+    def editable_by(self, user):
+        return self if user.is_superuser else self.filter(owner=user)
+
+
+class EmailTemplate(models.Model):
+    """A one-to-one email template; the same `{{ variables }}` as mailings."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="email_templates"
+    )
+    name = models.CharField(max_length=200)
+    is_shared = models.BooleanField("shared with the team", default=False)
+    subject = models.CharField(max_length=500, blank=True)
+    body = models.TextField(blank=True, help_text="HTML with {{ variables }}")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = EmailTemplateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
 class CrmEmail(models.Model):
     """One stored message, incoming or outgoing."""
 
     class Direction(models.TextChoices):
         INCOMING = "in", "Incoming"
         OUTGOING = "out", "Outgoing"
+
+    class Status(models.TextChoices):
+        STORED = "", "Stored"  # imported over IMAP, or sent before statuses existed
+        DRAFT = "draft", "Draft"
+        SCHEDULED = "scheduled", "Scheduled"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
 
     account = models.ForeignKey(
         "mailaccounts.EmailAccount", null=True, blank=True, on_delete=models.SET_NULL, related_name="emails"
@@ -271,6 +316,33 @@ class CrmEmail(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # Composing and sending one-to-one mail (crm/compose.py).
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.STORED, blank=True)
+    scheduled_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    track_opens = models.BooleanField(default=False)
+    track_clicks = models.BooleanField(default=False)
+    read_receipt = models.BooleanField("request a read receipt", default=False)
+    template = models.ForeignKey(
+        EmailTemplate, null=True, blank=True, on_delete=models.SET_NULL, related_name="emails"
+    )
+    signature = models.ForeignKey(
+        "massmail.Signature", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_error = models.CharField(max_length=500, blank=True)
+    error_detail = models.TextField(blank=True)
+
+    # The inbox (crm/inbox.py): conversation, assignment in shared mailboxes, notifications.
+    thread_key = models.CharField(max_length=998, blank=True, db_index=True)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_emails",
+    )
+    routed_at = models.DateTimeField(null=True, blank=True)
+
     objects = CrmEmailQuerySet.as_manager()
 
     class Meta:
@@ -283,9 +355,32 @@ class CrmEmail(models.Model):
                 name="crmemail_unique_account_folder_uid",
             )
         ]
+        indexes = [
+            # send_scheduled_emails: scheduled mail whose time has come.
+            models.Index(
+                fields=["scheduled_at"], condition=models.Q(status="scheduled"), name="crmemail_scheduled_idx"
+            ),
+            # route_new_mail: incoming mail not yet assigned and notified.
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(direction="in", routed_at__isnull=True),
+                name="crmemail_unrouted_idx",
+            ),
+        ]
 
     def __str__(self):
         return self.subject or "(no subject)"
+
+    def save(self, *args, **kwargs):
+        if not self.thread_key:
+            from crm.inbox import thread_key_for
+
+            self.thread_key = thread_key_for(self)
+        super().save(*args, **kwargs)
+
+    @property
+    def record(self):
+        return self.request or self.deal or self.contact or self.lead or self.company
 
 
 class CrmEmailAttachment(models.Model):
@@ -299,3 +394,33 @@ class CrmEmailAttachment(models.Model):
 
     def __str__(self):
         return self.filename
+
+
+class Notification(models.Model):
+    """What a user is told about their mail: a new email, an assignment, a failed send."""
+
+    class Kind(models.TextChoices):
+        NEW_EMAIL = "new_email", "New email"
+        ASSIGNED = "assigned", "Assigned to you"
+        SEND_FAILED = "send_failed", "Sending failed"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    email = models.ForeignKey(CrmEmail, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    text = models.CharField(max_length=500)
+    is_read = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            # The unread badge and the digest: a user's unread notifications.
+            models.Index(
+                fields=["user", "created_at"],
+                condition=models.Q(is_read=False),
+                name="notification_unread_idx",
+            )
+        ]
+
+    def __str__(self):
+        return self.text
