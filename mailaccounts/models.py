@@ -100,6 +100,23 @@ class EmailAccount(models.Model):
     daily_limit = models.PositiveIntegerField(default=100)
     is_active = models.BooleanField(default=True)
     is_default = models.BooleanField("default account", default=False)
+    track_opens_clicks = models.BooleanField(
+        "track opens and clicks",
+        default=False,
+        help_text="Adds an open pixel and click redirects to mail sent from here.",
+    )
+    assignment = models.CharField(
+        "assign incoming conversations",
+        max_length=20,
+        choices=[
+            ("manual", "By hand"),
+            ("round_robin", "Round-robin among members"),
+            ("territory", "By territory (country of the linked company)"),
+            ("product", "By product (tag of the linked record)"),
+        ],
+        default="manual",
+        help_text="For a shared account: who of the members granted read access gets a new conversation.",
+    )
 
     last_error = models.TextField(blank=True)
     last_error_at = models.DateTimeField(null=True, blank=True)
@@ -162,6 +179,13 @@ class AccountGrant(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account_grants"
     )
     access = models.CharField(max_length=10, choices=Access.choices, default=Access.FULL)
+    countries = models.CharField(
+        max_length=500, blank=True, help_text="Territory: countries this member handles, comma-separated"
+    )
+    products = models.ManyToManyField(
+        "crm.Tag", blank=True, related_name="+", help_text="Products (tags) this member handles"
+    )
+    last_assigned_at = models.DateTimeField(null=True, blank=True, help_text="For round-robin assignment")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["account", "user"], name="accountgrant_unique")]

@@ -3,6 +3,7 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from crm.roles import Role, role_of
 from crm.scoping import OwnedQuerySet
@@ -280,3 +281,70 @@ class MassmailSettings(models.Model):
     @classmethod
     def load(cls):
         return cls.objects.filter(pk=1).first() or cls(pk=1)
+
+
+class TrackedLink(models.Model):
+    """A link as it was in one sent message; a click token names this row, never a URL.
+
+    Links of a mailing are shared by its recipients; links of a one-to-one email are its own.
+    """
+
+    mailing = models.ForeignKey(
+        Mailing, null=True, blank=True, on_delete=models.CASCADE, related_name="tracked_links"
+    )
+    crm_email = models.ForeignKey(
+        "crm.CrmEmail", null=True, blank=True, on_delete=models.CASCADE, related_name="tracked_links"
+    )
+    url = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mailing", "url"], condition=Q(mailing__isnull=False), name="trackedlink_mailing_url"
+            ),
+            models.UniqueConstraint(
+                fields=["crm_email", "url"],
+                condition=Q(crm_email__isnull=False),
+                name="trackedlink_email_url",
+            ),
+        ]
+
+    def __str__(self):
+        return self.url
+
+
+class TrackingEvent(models.Model):
+    """One fetch of an open pixel or one click of a tracked link, as it happened."""
+
+    class Kind(models.TextChoices):
+        OPEN = "open", "Open"
+        CLICK = "click", "Click"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    mailing_recipient = models.ForeignKey(
+        MailingRecipient, null=True, blank=True, on_delete=models.CASCADE, related_name="tracking_events"
+    )
+    crm_email = models.ForeignKey(
+        "crm.CrmEmail", null=True, blank=True, on_delete=models.CASCADE, related_name="tracking_events"
+    )
+    link = models.ForeignKey(
+        TrackedLink, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    url = models.TextField(blank=True)
+    user_agent = models.CharField(max_length=500, blank=True)
+    ip_hash = models.CharField(max_length=64, blank=True, help_text="Keyed hash: no address is stored")
+    is_machine = models.BooleanField(default=False, help_text="A privacy proxy or a link scanner")
+    machine_reason = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [
+            # Reports: events of a mailing's recipients / of one email, by kind.
+            models.Index(fields=["mailing_recipient", "kind"], name="trackingevent_recipient_idx"),
+            models.Index(fields=["crm_email", "kind"], name="trackingevent_email_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} at {self.created_at:%Y-%m-%d %H:%M}"
