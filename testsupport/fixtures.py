@@ -56,6 +56,12 @@ def dovecot(tls_cert):
         yield server
 
 
+@pytest.fixture
+def imap_user(dovecot):
+    """A fresh Dovecot user (``.name``, ``.password``) with an empty mailbox."""
+    return dovecot.new_user()
+
+
 @pytest.fixture(scope="session")
 def browser():
     """A headless Chromium (Debian's /usr/bin/chromium) via Playwright's sync API."""
