@@ -1,0 +1,636 @@
+"""IMAP sync: pull ticketed replies, our own sent mail and bounces into the CRM.
+
+Per folder the state is (UIDVALIDITY, last UID seen). A poll asks each active folder
+`STATUS (UIDNEXT UIDVALIDITY)`; when both match the stored state nothing else is sent, so
+an idle poll costs one round trip per folder (plus LOGIN and LOGOUT). When there is new
+mail the folder is EXAMINEd (read-only: nothing is marked seen), the headers of the new
+UIDs are fetched in chunks to decide cheaply which messages matter, one
+`UID SEARCH … BODY "[ticket:"` finds tickets quoted only in bodies, and only those
+candidates are fetched whole (`BODY.PEEK[]`). State is saved after every chunk, so a crash
+or a time budget (the "Sync now" button) resumes where it stopped.
+
+A changed UIDVALIDITY resets the folder: the stored UIDs of that folder are cleared and it
+is re-read from the sync start; messages already stored are recognised by Message-ID per
+account (a synthetic one when a message has none), so nothing is imported twice.
+
+At most one poller per account runs at a time, across workers and machines: an account is
+claimed by a conditional UPDATE of `sync_lease_until` (the row count says who won), renewed
+at every checkpoint and released at the end. No lock files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import imaplib
+import logging
+import re
+import socket
+import ssl
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from crm.models import CrmEmail, CrmEmailAttachment
+from mailaccounts import bounces, linking
+from mailaccounts.mail_parsing import ParsedMessage, parse_headers, parse_message
+from mailaccounts.models import EmailAccount, ImapFolder, Security, SyncRun
+
+log = logging.getLogger(__name__)
+
+HEADER_CHUNK = 500  # UIDs per header FETCH
+BODY_CHUNK = 50  # messages per BODY.PEEK[] FETCH
+SKIPPED_ON_FIRST_SYNC = {r"\Trash", r"\Junk", r"\Drafts", r"\All", r"\Flagged"}
+NAME_SPECIAL_USE = {
+    "sent": r"\Sent",
+    "sent items": r"\Sent",
+    "sent mail": r"\Sent",
+    "sent messages": r"\Sent",
+    "trash": r"\Trash",
+    "deleted items": r"\Trash",
+    "deleted messages": r"\Trash",
+    "bin": r"\Trash",
+    "junk": r"\Junk",
+    "junk e-mail": r"\Junk",
+    "spam": r"\Junk",
+    "drafts": r"\Drafts",
+}
+SYNC_FROM_DAYS = {"1m": 30, "3m": 91, "6m": 182}
+MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+LIST_RE = re.compile(rb'^\((?P<flags>[^)]*)\) (?P<delimiter>"(?:[^"\\]|\\.)*"|NIL) (?P<name>.*)$')
+TEMPORARY_LOGIN_CODES = ("[UNAVAILABLE]", "[INUSE]", "[SERVERBUG]", "[LIMIT]")
+
+
+def setting(name, default):
+    return getattr(settings, name, default)
+
+
+class SyncError(Exception):
+    """A sync that could not run; the message is meant for people."""
+
+
+class AuthenticationFailed(SyncError):
+    pass
+
+
+class LeaseLost(SyncError):
+    pass
+
+
+# --- the connection ---------------------------------------------------------------------
+
+
+class _CountingMixin:
+    """Counts the commands sent (each is one round trip) and skips a redundant CAPABILITY."""
+
+    def _command(self, name, *args):
+        self.__dict__.setdefault("commands", []).append(name)
+        return super()._command(name, *args)
+
+    def _get_capabilities(self):
+        # Servers announce CAPABILITY in their greeting; asking again costs a round trip.
+        greeting = self.untagged_responses.pop("CAPABILITY", None)
+        if greeting and greeting[-1]:
+            self.capabilities = tuple(str(greeting[-1], "ascii", "replace").upper().split())
+            return
+        super()._get_capabilities()
+
+
+class Client(_CountingMixin, imaplib.IMAP4):
+    pass
+
+
+class SslClient(_CountingMixin, imaplib.IMAP4_SSL):
+    pass
+
+
+def tls_context(account) -> ssl.SSLContext:
+    context = ssl.create_default_context()
+    if account.allow_untrusted_cert:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+def connect(account, timeout: float | None = None) -> imaplib.IMAP4:
+    """A logged-in IMAP connection; SyncError/AuthenticationFailed with a clear message."""
+    timeout = timeout or setting("IMAP_TIMEOUT", 30)
+    host, port = account.imap_host, account.imap_port
+    if not host:
+        raise SyncError("No IMAP server is set for this account.")
+    try:
+        if account.imap_security == Security.SSL:
+            client = SslClient(host, port, ssl_context=tls_context(account), timeout=timeout)
+        else:
+            client = Client(host, port, timeout=timeout)
+            if account.imap_security == Security.STARTTLS:
+                client.starttls(ssl_context=tls_context(account))
+    except ssl.SSLCertVerificationError as error:
+        raise SyncError(f"The certificate of {host} is not trusted: {error.verify_message}.") from error
+    except (OSError, imaplib.IMAP4.error) as error:
+        raise SyncError(f"Cannot connect to {host}:{port}: {_describe(error)}") from error
+    try:
+        login(client, account)
+    except BaseException:
+        _close(client)
+        raise
+    return client
+
+
+def login(client: imaplib.IMAP4, account) -> None:
+    try:
+        if account.auth_method != EmailAccount.AuthMethod.PASSWORD:
+            _oauth_login(client, account)
+        else:
+            client.login(account.login, account.password)
+    except imaplib.IMAP4.abort as error:
+        raise SyncError(f"The server closed the connection during login: {_describe(error)}") from error
+    except imaplib.IMAP4.error as error:
+        text = _describe(error)
+        if any(code in text for code in TEMPORARY_LOGIN_CODES):
+            raise SyncError(f"The server refused the login for now: {text}") from error
+        raise AuthenticationFailed(f"IMAP login failed: {text}") from error
+    except OSError as error:
+        raise SyncError(f"The connection failed during login: {_describe(error)}") from error
+
+
+def _oauth_login(client, account):
+    from mailaccounts import oauth
+
+    imap_login = getattr(oauth, "imap_login", None)
+    if imap_login is not None:
+        return imap_login(client, account)
+    try:
+        token = oauth.access_token(account)
+    except oauth.OAuthError as error:
+        raise imaplib.IMAP4.error(error.message) from error
+    auth = f"user={account.login}\x01auth=Bearer {token}\x01\x01".encode()
+    return client.authenticate("XOAUTH2", lambda _challenge: auth)
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, socket.timeout | TimeoutError):
+        return "timed out"
+    text = error.args[0] if error.args else str(error)
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    return str(text) or type(error).__name__
+
+
+def _close(client: imaplib.IMAP4) -> None:
+    try:
+        client.logout()
+    except (imaplib.IMAP4.error, OSError):
+        with contextlib.suppress(OSError):
+            client.shutdown()
+
+
+def _check(typ, data, what):
+    if typ != "OK":
+        raise SyncError(f"{what} failed: {_describe(imaplib.IMAP4.error(data[0] if data else typ))}")
+
+
+def quote(name: str) -> str:
+    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+# --- folders ------------------------------------------------------------------------------
+
+
+def list_folders(client) -> list[tuple[str, str, bool]]:
+    """(name, special use, selectable) for every folder the server lists."""
+    typ, data = client.list()
+    _check(typ, data, "LIST")
+    folders = []
+    for item in data:
+        literal = None
+        if isinstance(item, tuple):
+            item, literal = item[0], item[1]
+        if not item:
+            continue
+        match = LIST_RE.match(item)
+        if not match:
+            continue
+        flags = match.group("flags").decode("ascii", "replace").split()
+        raw_name = literal if literal is not None else match.group("name")
+        name = _unquote(raw_name.decode("utf-8", "replace").strip())
+        lower_flags = {f.lower() for f in flags}
+        special = next((f for f in flags if f.lower() in {s.lower() for s in _SPECIAL}), "")
+        special = special or NAME_SPECIAL_USE.get(name.rpartition("/")[2].lower(), "")
+        if name.upper() == "INBOX":
+            name, special = "INBOX", ""
+        folders.append((name, _canonical(special), "\\noselect" not in lower_flags))
+    return folders
+
+
+_SPECIAL = {r"\Sent", r"\Trash", r"\Junk", r"\Drafts", r"\All", r"\Flagged", r"\Archive"}
+
+
+def _canonical(flag: str) -> str:
+    return next((s for s in _SPECIAL if s.lower() == flag.lower()), flag)
+
+
+def _unquote(name: str) -> str:
+    if len(name) >= 2 and name[0] == name[-1] == '"':
+        return re.sub(r"\\(.)", r"\1", name[1:-1])
+    return name
+
+
+def ensure_folders(client, account) -> list[ImapFolder]:
+    """The account's active folders; on the first sync, made from LIST (Trash, Junk… off)."""
+    if not account.imap_folders.exists():
+        for name, special, selectable in list_folders(client):
+            if not selectable:
+                continue
+            ImapFolder.objects.get_or_create(
+                account=account,
+                name=name,
+                defaults={"special_use": special, "is_active": special not in SKIPPED_ON_FIRST_SYNC},
+            )
+    return list(account.imap_folders.filter(is_active=True).order_by("name"))
+
+
+# --- the lease ------------------------------------------------------------------------------
+
+
+def claim(account_id: int):
+    """Take the account's sync lease; the lease's end (a token for renew/release) or None."""
+    now = timezone.now()
+    until = now + timedelta(seconds=setting("IMAP_SYNC_LEASE_SECONDS", 600))
+    won = (
+        EmailAccount.objects.filter(pk=account_id)
+        .filter(Q(sync_lease_until__isnull=True) | Q(sync_lease_until__lte=now))
+        .update(sync_lease_until=until)
+    )
+    return until if won else None
+
+
+def renew(account_id: int, lease):
+    until = timezone.now() + timedelta(seconds=setting("IMAP_SYNC_LEASE_SECONDS", 600))
+    if not EmailAccount.objects.filter(pk=account_id, sync_lease_until=lease).update(sync_lease_until=until):
+        raise LeaseLost("Another poller took over this account (the sync ran longer than its lease).")
+    return until
+
+
+def release(account_id: int, lease, **fields) -> None:
+    EmailAccount.objects.filter(pk=account_id, sync_lease_until=lease).update(sync_lease_until=None, **fields)
+
+
+# --- one sync -------------------------------------------------------------------------------
+
+
+@dataclass
+class Progress:
+    account: EmailAccount
+    lease: object
+    deadline: float | None
+    fetched: int = 0
+    imported: int = 0
+    linked: int = 0
+    bounces: int = 0
+    partial: bool = False
+    patterns: list[str] = field(default_factory=list)
+
+    def checkpoint(self) -> bool:
+        """Renew the lease; False when the time budget is spent (stop, resume next poll)."""
+        self.lease = renew(self.account.pk, self.lease)
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            self.partial = True
+            return False
+        return True
+
+
+def sync_account(account: EmailAccount, time_budget: float | None = None) -> SyncRun | None:
+    """Poll one account; its SyncRun, or None when another poller holds the account.
+
+    With `time_budget` (seconds) it stops between chunks once the budget is spent and the
+    next poll continues from there."""
+    lease = claim(account.pk)
+    if lease is None:
+        return None
+    account.refresh_from_db()
+    started = timezone.now()
+    run = SyncRun.objects.create(account=account, started_at=started)
+    deadline = time.monotonic() + time_budget if time_budget else None
+    progress = Progress(account, lease, deadline, patterns=linking.exclude_patterns(account))
+    client = None
+    try:
+        client = connect(account)
+        for folder in ensure_folders(client, account):
+            if not sync_folder(client, folder, progress):
+                break
+        run.ok = True
+    except AuthenticationFailed as error:
+        from mailaccounts.accounts import record_auth_failure
+
+        run.error = str(error)
+        record_auth_failure(account, f"{error} Re-connect needed.")
+    except SyncError as error:
+        run.error = str(error)
+    except (OSError, imaplib.IMAP4.error) as error:
+        run.error = f"The connection to {account.imap_host} failed: {_describe(error)}"
+    finally:
+        if client is not None:
+            _close(client)
+            run.round_trips = len(getattr(client, "commands", []))
+        finish(run, progress)
+    return run
+
+
+def finish(run: SyncRun, progress: Progress) -> None:
+    now = timezone.now()
+    run.finished_at = now
+    run.fetched, run.imported, run.linked = progress.fetched, progress.imported, progress.linked
+    run.save()
+    account = progress.account
+    if run.ok:
+        result = f"OK: {run.fetched} new, {run.imported} imported, {run.linked} linked"
+        if progress.bounces:
+            result += f", {progress.bounces} bounced"
+        if progress.partial:
+            result += " (time budget spent: continues on the next poll)"
+    else:
+        result = f"Error: {run.error}"
+    next_sync = now if progress.partial else now + timedelta(minutes=account.sync_interval or 5)
+    fields = {"last_sync_at": now, "last_sync_result": result[:500], "next_sync_at": next_sync}
+    release(account.pk, progress.lease, **fields)
+    for name, value in fields.items():
+        setattr(account, name, value)
+
+
+def sync_folder(client, folder: ImapFolder, progress: Progress) -> bool:
+    """Bring one folder up to date; False when the time budget stopped the sync."""
+    account = progress.account
+    typ, data = client.status(quote(folder.name), "(UIDNEXT UIDVALIDITY)")
+    if typ != "OK":
+        log.warning("STATUS %s failed for %s: %r", folder.name, account, data)
+        return True  # a folder deleted on the server must not stop the others
+    status = b" ".join(d for d in data if isinstance(d, bytes))
+    uidnext = _number(rb"UIDNEXT (\d+)", status)
+    uidvalidity = _number(rb"UIDVALIDITY (\d+)", status)
+    if folder.uidvalidity == uidvalidity and uidnext is not None and uidnext - 1 <= folder.last_uid:
+        return True  # idle: one round trip
+    typ, data = client.select(quote(folder.name), readonly=True)
+    _check(typ, data, f"EXAMINE {folder.name}")
+    uidvalidity = _number(rb"(\d+)", (client.response("UIDVALIDITY")[1] or [b""])[-1] or b"") or uidvalidity
+    uidnext = _number(rb"(\d+)", (client.response("UIDNEXT")[1] or [b""])[-1] or b"") or uidnext
+    first = folder.uidvalidity is None
+    reset = not first and folder.uidvalidity != uidvalidity
+    if reset:
+        # Old UIDs mean nothing now; Message-IDs keep the re-read free of duplicates.
+        CrmEmail.objects.filter(account=account, folder=folder.name).update(uid=None)
+        folder.last_uid = 0
+    if first or reset:
+        since = sync_since(account, first_sync=first)
+        if since is None:
+            _save_state(folder, uidvalidity, max((uidnext or 1) - 1, 0))
+            return True
+        typ, data = client.uid("SEARCH", f"SINCE {imap_date(since)}")
+        _check(typ, data, "SEARCH")
+        uid_sets = _chunks(sorted(_numbers(data)), HEADER_CHUNK)
+        body_criteria = f"SINCE {imap_date(since)}"
+    else:
+        top = (uidnext or folder.last_uid + 1) - 1
+        uid_sets = [
+            list(range(low, min(low + HEADER_CHUNK, top + 1)))
+            for low in range(folder.last_uid + 1, top + 1, HEADER_CHUNK)
+        ]
+        body_criteria = f"UID {folder.last_uid + 1}:*"
+    body_tickets = set()
+    if uid_sets and not account.import_all:
+        typ, data = client.uid("SEARCH", body_criteria, "BODY", '"[ticket:"')
+        body_tickets = set(_numbers(data)) if typ == "OK" else set()
+    for uids in uid_sets:
+        _sync_chunk(client, folder, uids, body_tickets, progress)
+        _save_state(folder, uidvalidity, max(folder.last_uid, uids[-1]))
+        if not progress.checkpoint():
+            return False
+    if not uid_sets:
+        _save_state(folder, uidvalidity, folder.last_uid)
+    return True
+
+
+def _save_state(folder: ImapFolder, uidvalidity, last_uid) -> None:
+    folder.uidvalidity, folder.last_uid, folder.last_synced_at = uidvalidity, last_uid, timezone.now()
+    folder.save(update_fields=["uidvalidity", "last_uid", "last_synced_at"])
+
+
+def sync_since(account, first_sync: bool):
+    """Where a (re)read of a folder starts: None means "only mail arriving from now on"."""
+    days = SYNC_FROM_DAYS.get(account.sync_from)
+    first_run = account.sync_runs.order_by("started_at").values_list("started_at", flat=True).first()
+    anchor = first_run or timezone.now()
+    if days is None:
+        return None if first_sync else anchor
+    return anchor - timedelta(days=days)
+
+
+def imap_date(moment) -> str:
+    return f"{moment.day}-{MONTHS[moment.month - 1]}-{moment.year}"
+
+
+def _sync_chunk(client, folder, uids, body_tickets, progress):
+    account = progress.account
+    typ, data = client.uid("FETCH", _uid_set(uids), "(UID RFC822.HEADER)")
+    _check(typ, data, "FETCH")
+    headers = {uid: raw for uid, raw in _fetched(data) if uid > folder.last_uid}
+    progress.fetched += len(headers)
+    parsed = {uid: parse_headers(raw) for uid, raw in headers.items()}
+    refs = {ref for p in parsed.values() for ref in p.referenced_ids}
+    ours = linking.our_message_ids(refs)
+    outgoing = folder.special_use == r"\Sent"
+    wanted = [
+        uid
+        for uid, p in sorted(parsed.items())
+        if _is_candidate(p, uid, account, outgoing, ours, body_tickets, progress.patterns)
+    ]
+    for batch in _chunks(wanted, BODY_CHUNK):
+        typ, data = client.uid("FETCH", _uid_set(batch), "(UID BODY.PEEK[])")
+        _check(typ, data, "FETCH")
+        for uid, raw in _fetched(data):
+            import_message(account, folder, uid, raw, outgoing, progress)
+
+
+def _is_candidate(parsed: ParsedMessage, uid, account, outgoing, ours, body_tickets, patterns) -> bool:
+    if parsed.is_delivery_report:
+        return True
+    parties = [a for _, a in (parsed.to + parsed.cc)] if outgoing else [parsed.sender]
+    if patterns and parties and all(linking.is_excluded(a, patterns) for a in parties):
+        return False
+    if account.import_all or uid in body_tickets or linking.has_ticket(parsed.subject):
+        return True
+    return any(ref in ours for ref in parsed.referenced_ids)
+
+
+def import_message(account, folder, uid, raw: bytes, outgoing: bool, progress: Progress | None = None):
+    """Bounce handling, linking and storing of one fetched message; the CrmEmail or None."""
+    parsed = parse_message(raw)
+    if not outgoing:
+        failed = bounces.handle_report(parsed, account)
+        if failed is not None:
+            if progress is not None:
+                progress.bounces += 1
+            return None
+    links = linking.thread_links(parsed)
+    if not (links.ticketed or account.import_all):
+        return None
+    return store(account, folder.name, uid, parsed, links, outgoing, progress)
+
+
+def store(account, folder_name, uid, parsed, links, outgoing, progress=None, force_links=False):
+    existing = CrmEmail.objects.filter(account=account, message_id=parsed.message_id).first()
+    if existing is not None:
+        _refresh_existing(existing, folder_name, uid, links if force_links else None)
+        return existing
+    linking.auto_link(links, parsed, account, outgoing)
+    if not outgoing and account.create_unknown_contacts and not parsed.is_auto_reply:
+        linking.create_unknown_contact(links, parsed, account)
+    try:
+        with transaction.atomic():
+            email = _create_email(account, folder_name, uid, parsed, links, outgoing)
+    except IntegrityError:
+        # The same UID stored meanwhile (e.g. "Import this conversation" running alongside).
+        return CrmEmail.objects.filter(account=account, message_id=parsed.message_id).first()
+    linking.note_answer(links, parsed, outgoing)
+    if progress is not None:
+        progress.imported += 1
+        progress.linked += int(links.any)
+    return email
+
+
+def _refresh_existing(existing, folder_name, uid, links):
+    fields = []
+    if existing.uid is None and existing.folder in ("", folder_name):
+        existing.folder, existing.uid = folder_name, uid
+        fields += ["folder", "uid"]
+    if links is not None:
+        for name in ("request", "deal"):
+            if getattr(existing, name) is None and getattr(links, name) is not None:
+                setattr(existing, name, getattr(links, name))
+                fields.append(name)
+    if fields:
+        try:
+            with transaction.atomic():
+                existing.save(update_fields=fields)
+        except IntegrityError:
+            pass
+
+
+def _create_email(account, folder_name, uid, parsed: ParsedMessage, links, outgoing) -> CrmEmail:
+    from massmail.sanitizing import sanitize_html
+
+    record = links.request or links.deal
+    owner = account.owner or (record.owner if record else None)
+    email = CrmEmail.objects.create(
+        account=account,
+        direction=CrmEmail.Direction.OUTGOING if outgoing else CrmEmail.Direction.INCOMING,
+        folder=folder_name[:200],
+        uid=uid,
+        message_id=parsed.message_id[:998],
+        in_reply_to=parsed.in_reply_to[:998],
+        references=" ".join(parsed.references),
+        subject=parsed.subject[:998],
+        sender=parsed.sender[:320],
+        recipients=", ".join(a for _, a in parsed.to),
+        cc=", ".join(a for _, a in parsed.cc),
+        date=parsed.date,
+        text=parsed.text,
+        html=sanitize_html(parsed.html) if parsed.html else "",
+        is_read=outgoing,
+        is_auto_reply=parsed.is_auto_reply,
+        request=links.request,
+        deal=links.deal,
+        contact=links.contact,
+        company=links.company,
+        lead=links.lead,
+        owner=owner,
+    )
+    for part in parsed.attachments:
+        attachment = CrmEmailAttachment(
+            email=email,
+            filename=part.filename[:255],
+            content_type=part.content_type[:255],
+            size=part.size,
+            content_id=part.content_id[:255],
+            truncated=part.truncated,
+        )
+        if part.content is not None:
+            attachment.file.save(part.filename or "attachment", ContentFile(part.content), save=False)
+        attachment.save()
+    return email
+
+
+# --- IMAP response helpers ------------------------------------------------------------------
+
+
+def _number(pattern: bytes, data: bytes):
+    match = re.search(pattern, data or b"")
+    return int(match.group(1)) if match else None
+
+
+def _numbers(data) -> list[int]:
+    return [int(n) for chunk in data if chunk for n in chunk.split()]
+
+
+def _fetched(data):
+    """(uid, literal) pairs from a FETCH response, skipping unsolicited FLAGS updates."""
+    for item in data:
+        if isinstance(item, tuple) and len(item) == 2:
+            uid = _number(rb"UID (\d+)", item[0])
+            if uid is not None:
+                yield uid, item[1]
+
+
+def _chunks(items, size):
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def _uid_set(uids) -> str:
+    """1,2,3,5 -> "1:3,5"."""
+    ranges, start, prev = [], None, None
+    for uid in uids:
+        if start is None:
+            start = prev = uid
+        elif uid == prev + 1:
+            prev = uid
+        else:
+            ranges.append(f"{start}:{prev}" if prev != start else str(start))
+            start = prev = uid
+    if start is not None:
+        ranges.append(f"{start}:{prev}" if prev != start else str(start))
+    return ",".join(ranges)
+
+
+# --- polling ----------------------------------------------------------------------------------
+
+
+def due_accounts():
+    """Accounts with IMAP import on whose next sync time has come and nobody is polling."""
+    now = timezone.now()
+    return (
+        EmailAccount.objects.filter(do_import=True, is_active=True)
+        .exclude(imap_host="")
+        .filter(Q(next_sync_at__isnull=True) | Q(next_sync_at__lte=now))
+        .filter(Q(sync_lease_until__isnull=True) | Q(sync_lease_until__lte=now))
+        .order_by("next_sync_at", "pk")
+    )
+
+
+def poll_due_accounts(time_budget: float | None = None) -> list[SyncRun]:
+    """Sync every due account in this process, one after the other."""
+    runs = []
+    for account in due_accounts():
+        run = sync_account(account, time_budget=time_budget)
+        if run is not None:
+            runs.append(run)
+    return runs
+
+
+def sync_now(account) -> SyncRun | None:
+    """The "Sync now" button: in-process, bounded by IMAP_SYNC_NOW_SECONDS (default 20)."""
+    return sync_account(account, time_budget=setting("IMAP_SYNC_NOW_SECONDS", 20))

@@ -1,0 +1,271 @@
+"""Which Request, Deal, Contact, Company or Lead a message belongs to.
+
+A message is *ticketed* when it answers something we sent (its In-Reply-To/References
+name a mailing recipient's Message-ID, or a stored message tied to a Request/Deal or sent by
+us) or when its subject or body carries `[ticket:TOKEN]` of an existing Request or Deal.
+Records are then found by the other party's address, by their company's domain (never a
+free-mail domain: gmail.com says nothing about a company), and by name when exactly one
+record has it.
+
+Unknown senders (with the account's `create_unknown_contacts`): a Contact is created under
+the Company that owns the sender's domain; when no Company does, one is made from the
+domain (name and website = the domain). Free-mail senders go under one placeholder Company
+per owner, "Private persons", because a Contact must have a Company.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from crm.models import Company, Contact, CrmEmail, Deal, Lead, Request
+from crm.tickets import find_tickets
+from mailaccounts.mail_parsing import ParsedMessage
+
+FREE_MAIL_DOMAINS = frozenset(
+    [
+        "gmail.com",
+        "googlemail.com",
+        "yahoo.com",
+        "yahoo.co.uk",
+        "yahoo.de",
+        "yahoo.fr",
+        "ymail.com",
+        "hotmail.com",
+        "hotmail.co.uk",
+        "hotmail.de",
+        "hotmail.fr",
+        "outlook.com",
+        "outlook.de",
+        "live.com",
+        "live.de",
+        "msn.com",
+        "aol.com",
+        "icloud.com",
+        "me.com",
+        "mac.com",
+        "gmx.de",
+        "gmx.net",
+        "gmx.com",
+        "web.de",
+        "t-online.de",
+        "freenet.de",
+        "mail.com",
+        "protonmail.com",
+        "proton.me",
+        "pm.me",
+        "zoho.com",
+        "yandex.ru",
+        "yandex.com",
+        "mail.ru",
+        "inbox.ru",
+        "list.ru",
+        "bk.ru",
+        "rambler.ru",
+        "qq.com",
+        "163.com",
+        "126.com",
+        "orange.fr",
+        "free.fr",
+        "laposte.net",
+        "libero.it",
+    ]
+)
+PLACEHOLDER_COMPANY = "Private persons"
+
+
+@dataclass
+class Links:
+    request: Request | None = None
+    deal: Deal | None = None
+    contact: Contact | None = None
+    company: Company | None = None
+    lead: Lead | None = None
+    answers_ours: bool = False  # In-Reply-To/References name a message we sent
+
+    @property
+    def ticketed(self) -> bool:
+        return self.answers_ours or self.request is not None or self.deal is not None
+
+    @property
+    def any(self) -> bool:
+        return any((self.request, self.deal, self.contact, self.company, self.lead))
+
+
+def exclude_patterns(account) -> list[str]:
+    raw = (account.exclude_patterns or "").replace(",", "\n")
+    return [line.strip().lower() for line in raw.splitlines() if line.strip()]
+
+
+def is_excluded(address: str, patterns: list[str]) -> bool:
+    address = (address or "").lower()
+    return any(fnmatch.fnmatchcase(address, pattern) for pattern in patterns)
+
+
+def our_message_ids(ids) -> set[str]:
+    """The subset of `ids` that name a message we sent or a stored message tied to a record."""
+    from massmail.models import MailingRecipient
+
+    ids = list(ids)
+    if not ids:
+        return set()
+    found = set(MailingRecipient.objects.filter(message_id__in=ids).values_list("message_id", flat=True))
+    found |= set(
+        CrmEmail.objects.filter(message_id__in=ids)
+        .filter(Q(direction=CrmEmail.Direction.OUTGOING) | Q(request__isnull=False) | Q(deal__isnull=False))
+        .values_list("message_id", flat=True)
+    )
+    return found
+
+
+def has_ticket(text: str) -> bool:
+    return bool(find_tickets(text))
+
+
+def thread_links(parsed: ParsedMessage) -> Links:
+    """The Request/Deal (and the mailing recipient's records) a message answers."""
+    from massmail.models import MailingRecipient
+
+    links = Links()
+    tickets = find_tickets(parsed.subject) + find_tickets(parsed.text) + find_tickets(parsed.html)
+    if tickets:
+        links.request = _first_by_ticket(Request, tickets)
+        links.deal = _first_by_ticket(Deal, tickets)
+    refs = parsed.referenced_ids
+    if not refs:
+        return links
+    recipient = (
+        MailingRecipient.objects.filter(message_id__in=refs)
+        .select_related("contact", "company", "lead")
+        .first()
+    )
+    if recipient is not None:
+        links.answers_ours = True
+        links.contact, links.lead = recipient.contact, recipient.lead
+        links.company = recipient.company or (recipient.contact.company if recipient.contact else None)
+    earlier = (
+        CrmEmail.objects.filter(message_id__in=refs)
+        .filter(Q(direction=CrmEmail.Direction.OUTGOING) | Q(request__isnull=False) | Q(deal__isnull=False))
+        .select_related("request", "deal")
+        .order_by("-date", "-id")
+        .first()
+    )
+    if earlier is not None:
+        links.answers_ours = True
+        links.request = links.request or earlier.request
+        links.deal = links.deal or earlier.deal
+    return links
+
+
+def _first_by_ticket(model, tickets):
+    by_ticket = {obj.ticket: obj for obj in model.objects.filter(ticket__in=tickets)}
+    return next((by_ticket[t] for t in tickets if t in by_ticket), None)
+
+
+def counterpart_addresses(parsed: ParsedMessage, account, outgoing: bool) -> list[tuple[str, str]]:
+    """The other party: the sender of incoming mail, the recipients of our own."""
+    own = {account.email.lower()}
+    pairs = parsed.to + parsed.cc if outgoing else [(parsed.sender_name, parsed.sender)]
+    return [(name, address) for name, address in pairs if address and address not in own]
+
+
+def auto_link(links: Links, parsed: ParsedMessage, account, outgoing: bool) -> Links:
+    """Fill contact/company/lead from the thread's record, then by address, domain and name."""
+    for record in (links.request, links.deal):
+        if record is not None:
+            links.contact = links.contact or record.contact
+            links.company = links.company or record.company
+            links.lead = links.lead or record.lead
+    owner_id = account.owner_id
+    for name, address in counterpart_addresses(parsed, account, outgoing):
+        if links.contact is None and links.lead is None:
+            links.contact = _pick(Contact.objects.filter(email__iexact=address), owner_id)
+            links.lead = _pick(Lead.objects.filter(email__iexact=address), owner_id)
+        if links.company is None:
+            links.company = (links.contact.company if links.contact else None) or _pick(
+                Company.objects.filter(email__iexact=address), owner_id
+            )
+        if links.company is None:
+            links.company = company_for_domain(address, owner_id)
+        if links.contact is None and links.lead is None and name:
+            links.contact = _by_name(Contact, name, links.company)
+            links.lead = None if links.contact else _by_name(Lead, name, None)
+            if links.contact and links.company is None:
+                links.company = links.contact.company
+        if links.contact or links.lead or links.company:
+            break
+    return links
+
+
+def company_for_domain(address: str, owner_id=None) -> Company | None:
+    domain = address.rpartition("@")[2].lower()
+    if not domain or domain in FREE_MAIL_DOMAINS:
+        return None
+    return _pick(Company.objects.filter(email__iendswith="@" + domain), owner_id)
+
+
+def _pick(queryset, owner_id):
+    """The owner's own record, else the only one; several others are ambiguous: none."""
+    rows = list(queryset[:20])
+    if owner_id is not None:
+        mine = [row for row in rows if row.owner_id == owner_id]
+        if len(mine) == 1:
+            return mine[0]
+    return rows[0] if len(rows) == 1 else None
+
+
+def _by_name(model, display_name: str, company):
+    parts = display_name.replace(",", " ").split()
+    if len(parts) < 2:
+        return None
+    first, last = parts[0], parts[-1]
+    if "," in display_name:  # "Smith, John"
+        first, last = parts[-1], parts[0]
+    queryset = model.objects.filter(first_name__iexact=first, last_name__iexact=last)
+    if company is not None and model is Contact:
+        queryset = queryset.filter(company=company)
+    rows = list(queryset[:2])
+    return rows[0] if len(rows) == 1 else None
+
+
+def create_unknown_contact(links: Links, parsed: ParsedMessage, account) -> Contact | None:
+    """A Contact for an unknown sender of incoming mail (see the module docstring)."""
+    address = parsed.sender
+    if links.contact or links.lead or not address or address == account.email.lower():
+        return None
+    owner = account.owner or (links.request.owner if links.request else None)
+    company = links.company or _company_from_domain(address, owner)
+    first, _, last = (parsed.sender_name or "").partition(" ")
+    contact = Contact.objects.create(
+        company=company,
+        email=address,
+        first_name=first[:100],
+        last_name=last[:100],
+        owner=owner,
+        description="Created from incoming mail",
+    )
+    links.contact, links.company = contact, company
+    return contact
+
+
+def _company_from_domain(address: str, owner) -> Company:
+    domain = address.rpartition("@")[2].lower()
+    owner_filter = {"owner": owner} if owner else {"owner__isnull": True}
+    if domain in FREE_MAIL_DOMAINS:
+        company, _ = Company.objects.get_or_create(full_name=PLACEHOLDER_COMPANY, **owner_filter)
+        return company
+    company = Company.objects.filter(website__icontains=domain, **owner_filter).first()
+    return company or Company.objects.create(
+        full_name=domain, website=f"https://{domain}", owner=owner, description="Created from incoming mail"
+    )
+
+
+def note_answer(links: Links, parsed: ParsedMessage, outgoing: bool) -> None:
+    """A real answer from the other party reopens a closed Request; auto-replies never do."""
+    if outgoing or parsed.is_auto_reply or links.request is None:
+        return
+    Request.objects.filter(pk=links.request.pk, status=Request.Status.CLOSED).update(
+        status=Request.Status.IN_PROGRESS
+    )
