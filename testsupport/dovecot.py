@@ -90,7 +90,7 @@ MAILBOX = """\
   }}"""
 
 
-class DovecotMissing(RuntimeError):
+class DovecotUnavailable(RuntimeError):
     pass
 
 
@@ -105,7 +105,9 @@ class Dovecot:
         self.binary = shutil.which("dovecot") or "/usr/sbin/dovecot"
         self.doveadm = shutil.which("doveadm") or "/usr/bin/doveadm"
         if not os.path.exists(self.binary):
-            raise DovecotMissing("dovecot is not installed")
+            raise DovecotUnavailable("dovecot is not installed")
+        if os.geteuid() != 0:
+            raise DovecotUnavailable("the private Dovecot needs root (it switches to its own users)")
         if ssl and cert is None:
             raise ValueError("ssl=True needs a cert")
         self.host = host
@@ -124,24 +126,12 @@ class Dovecot:
         if self.root is not None:
             return self
         self.root = Path(tempfile.mkdtemp(prefix="dovecot-"))
-        self.root.chmod(0o755)  # Dovecot's own users must reach the files
-        mail_root = self.root / "mail"
-        mail_root.mkdir()
-        nobody = pwd.getpwnam(MAIL_USER)
-        os.chown(mail_root, nobody.pw_uid, nobody.pw_gid)
-        (self.root / "users").mkdir()
-        for name in self._users:
-            self._write_user(name)
-        self.port = free_port(self.host)
-        self.imaps_port = free_port(self.host) if self.ssl else 0
-        self.config_path = self.root / "dovecot.conf"
-        self.config_path.write_text(self._config())
-        # The daemon inherits stdout/stderr: a pipe would never reach EOF.
+        try:
+            returncode = self._launch()
+        except BaseException:
+            self._remove_root()
+            raise
         startup_log = self.root / "startup.log"
-        with startup_log.open("wb") as output:
-            returncode = subprocess.call(
-                [self.binary, "-c", str(self.config_path)], stdout=output, stderr=subprocess.STDOUT
-            )
         if returncode != 0:
             message = startup_log.read_text(errors="replace").strip() + "\n" + self.log()
             self._remove_root()
@@ -159,6 +149,25 @@ class Dovecot:
             self.stop()
             raise RuntimeError(f"dovecot did not open its ports:\n{log}") from None
         return self
+
+    def _launch(self) -> int:
+        self.root.chmod(0o755)  # Dovecot's own users must reach the files
+        mail_root = self.root / "mail"
+        mail_root.mkdir()
+        nobody = pwd.getpwnam(MAIL_USER)
+        os.chown(mail_root, nobody.pw_uid, nobody.pw_gid)
+        (self.root / "users").mkdir()
+        for name in self._users:
+            self._write_user(name)
+        self.port = free_port(self.host)
+        self.imaps_port = free_port(self.host) if self.ssl else 0
+        self.config_path = self.root / "dovecot.conf"
+        self.config_path.write_text(self._config())
+        # The daemon inherits stdout/stderr: a pipe would never reach EOF.
+        with (self.root / "startup.log").open("wb") as output:
+            return subprocess.call(
+                [self.binary, "-c", str(self.config_path)], stdout=output, stderr=subprocess.STDOUT
+            )
 
     def stop(self) -> None:
         if self.root is None:

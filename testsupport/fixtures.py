@@ -46,12 +46,12 @@ def smtp_sink(smtp_sink_factory) -> SmtpSink:
 @pytest.fixture(scope="session")
 def dovecot(tls_cert):
     """A private Dovecot (IMAP on 127.0.0.1, plain text, STARTTLS and IMAPS)."""
-    from .dovecot import Dovecot, DovecotMissing
+    from .dovecot import Dovecot, DovecotUnavailable
 
     try:
         server = Dovecot(cert=tls_cert)
-    except DovecotMissing as error:
-        pytest.fail(f"{error} (run scripts/services.sh as root)", pytrace=False)
+    except DovecotUnavailable as error:
+        pytest.fail(f"{error} (see scripts/services.sh)", pytrace=False)
     with server:
         yield server
 

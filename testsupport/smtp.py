@@ -21,7 +21,6 @@ import email.policy
 import ssl
 import threading
 import time
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -31,9 +30,6 @@ from aiosmtpd.smtp import MISSING, SMTP, AuthResult, Envelope, LoginPassword
 
 from ._net import free_port
 from .certs import TlsCert, make_cert
-
-# AUTH over plain text or implicit TLS (which aiosmtpd cannot see) is what these tests want.
-warnings.filterwarnings("ignore", message="Requiring AUTH while not requiring TLS", category=UserWarning)
 
 DROP = "drop"
 SECURITIES = ("none", "starttls", "ssl")
@@ -130,7 +126,6 @@ class SmtpSink:
             smtp_kwargs["auth_exclude_mechanism"] = [
                 m for m in ("LOGIN", "PLAIN", "XOAUTH2") if m not in auth_kinds
             ]
-        smtp_kwargs["auth_required"] = self.auth_required
         if self.security == "starttls":
             smtp_kwargs["tls_context"] = self._cert.server_context()
             smtp_kwargs["require_starttls"] = True
@@ -340,6 +335,10 @@ class _Handler:
         return reply
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        # Checked here rather than with aiosmtpd's auth_required, which warns
+        # whenever AUTH is allowed without TLS.
+        if self.sink.auth_required and not session.authenticated:
+            return "530 5.7.0 Authentication required"
         return self._apply(server, self.sink._reply_for("mail", address, envelope))
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
