@@ -22,6 +22,14 @@ def tls_cert(tmp_path_factory) -> TlsCert:
 
 
 @pytest.fixture
+def trust_tls_cert(tls_cert, monkeypatch) -> TlsCert:
+    """Make ``ssl.create_default_context()`` (Django's SMTP backend, imaplib)
+    trust ``tls_cert`` for this test, through SSL_CERT_FILE."""
+    monkeypatch.setenv("SSL_CERT_FILE", str(tls_cert.cert_path))
+    return tls_cert
+
+
+@pytest.fixture
 def smtp_sink_factory(tls_cert):
     """Call with SmtpSink's keyword arguments; returns a started sink."""
     sinks: list[SmtpSink] = []

@@ -18,12 +18,14 @@ import base64
 import binascii
 import email
 import email.policy
+import shutil
 import ssl
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
+from pathlib import Path
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import MISSING, SMTP, AuthResult, Envelope, LoginPassword
@@ -106,6 +108,7 @@ class SmtpSink:
         self._connections = 0
         self._starting = False
         self._controller: Controller | None = None
+        self._own_cert_dir: Path | None = None
 
     # --- lifecycle ---------------------------------------------------------------
 
@@ -114,6 +117,7 @@ class SmtpSink:
             return self
         if self.security != "none" and self._cert is None:
             self._cert = make_cert()
+            self._own_cert_dir = self._cert.cert_path.parent
         smtp_kwargs: dict = {"server_hostname": "localhost"}
         auth_kinds = []
         if self.password is not None:
@@ -152,6 +156,9 @@ class SmtpSink:
         if self._controller is not None:
             self._controller.stop()
             self._controller = None
+        if self._own_cert_dir is not None:
+            shutil.rmtree(self._own_cert_dir, ignore_errors=True)
+            self._own_cert_dir = self._cert = None
 
     def __enter__(self) -> SmtpSink:
         return self.start()

@@ -1,5 +1,6 @@
 import base64
 import smtplib
+import ssl
 from email.message import EmailMessage
 
 import pytest
@@ -59,6 +60,14 @@ def test_starttls_with_login(smtp_sink_factory):
     [received] = sink.wait_for(1)
     assert received.login == "user"
     assert sink.connections == 1
+
+
+@pytest.mark.usefixtures("trust_tls_cert")
+def test_default_ssl_context_trusts_test_cert(smtp_sink_factory):
+    sink = smtp_sink_factory(security="ssl")
+    with smtplib.SMTP_SSL("localhost", sink.port, context=ssl.create_default_context()) as client:
+        client.send_message(make_message())
+    assert len(sink.wait_for(1)) == 1
 
 
 def test_starttls_is_required(smtp_sink_factory):
