@@ -359,7 +359,7 @@ def finish(run: SyncRun, progress: Progress) -> None:
     next_sync = now if progress.partial else now + timedelta(minutes=account.sync_interval or 5)
     fields = {"last_sync_at": now, "last_sync_result": result[:500], "next_sync_at": next_sync}
     release(account.pk, progress.lease, **fields)
-    for name, value in fields.items():
+    for name, value in {**fields, "sync_lease_until": None}.items():
         setattr(account, name, value)
 
 
@@ -522,8 +522,6 @@ def _refresh_existing(existing, folder_name, uid, links):
 
 
 def _create_email(account, folder_name, uid, parsed: ParsedMessage, links, outgoing) -> CrmEmail:
-    from massmail.sanitizing import sanitize_html
-
     record = links.request or links.deal
     owner = account.owner or (record.owner if record else None)
     email = CrmEmail.objects.create(
@@ -540,7 +538,7 @@ def _create_email(account, folder_name, uid, parsed: ParsedMessage, links, outgo
         cc=", ".join(a for _, a in parsed.cc),
         date=parsed.date,
         text=parsed.text,
-        html=sanitize_html(parsed.html) if parsed.html else "",
+        html=_sanitized(parsed.html),
         is_read=outgoing,
         is_auto_reply=parsed.is_auto_reply,
         request=links.request,
@@ -563,6 +561,14 @@ def _create_email(account, folder_name, uid, parsed: ParsedMessage, links, outgo
             attachment.file.save(part.filename or "attachment", ContentFile(part.content), save=False)
         attachment.save()
     return email
+
+
+def _sanitized(html: str) -> str:
+    if not html:
+        return ""
+    from massmail.sanitizing import sanitize_html
+
+    return sanitize_html(html)
 
 
 # --- IMAP response helpers ------------------------------------------------------------------
