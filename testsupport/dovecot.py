@@ -338,12 +338,17 @@ class Dovecot:
 
 def _wait_process_gone(pid: int, timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return
+    while time.monotonic() < deadline and _running(pid):
         time.sleep(0.05)
+
+
+def _running(pid: int) -> bool:
+    """True while the process exists and is not a zombie (init may reap it late)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def _quote(folder: str) -> str:
