@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from crm.models import Company, Contact, CrmEmail, Deal, Department, Lead, Request, Tag, User
 from crm.site import OwnedRecordAdmin, ScopedAdmin, register_both
+from mailaccounts.sync_admin import ImportConversationMixin
 
 
 class CompanyAdmin(OwnedRecordAdmin):
@@ -38,7 +39,7 @@ class TicketedAdmin(OwnedRecordAdmin):
     autocomplete_fields = ["company", "contact"]
 
 
-class RequestAdmin(TicketedAdmin):
+class RequestAdmin(ImportConversationMixin, TicketedAdmin):
     list_display = ["subject", "ticket", "status", "company", "contact", "owner", "created_at"]
     list_filter = ["status"]
     search_fields = ["subject", "ticket", "description"]

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from mailaccounts.models import AccountGrant, EmailAccount
+from mailaccounts.sync_admin import SyncAdminMixin
 
 
 class AccountGrantInline(admin.TabularInline):
@@ -10,7 +11,7 @@ class AccountGrantInline(admin.TabularInline):
 
 
 @admin.register(EmailAccount)
-class EmailAccountAdmin(admin.ModelAdmin):
+class EmailAccountAdmin(SyncAdminMixin, admin.ModelAdmin):
     list_display = [
         "email",
         "owner",

@@ -137,7 +137,7 @@ def connect(account, timeout: float | None = None) -> imaplib.IMAP4:
     try:
         login(client, account)
     except BaseException:
-        _close(client)
+        close(client)
         raise
     return client
 
@@ -182,7 +182,7 @@ def _describe(error: BaseException) -> str:
     return str(text) or type(error).__name__
 
 
-def _close(client: imaplib.IMAP4) -> None:
+def close(client: imaplib.IMAP4) -> None:
     try:
         client.logout()
     except (imaplib.IMAP4.error, OSError):
@@ -336,7 +336,7 @@ def sync_account(account: EmailAccount, time_budget: float | None = None) -> Syn
         run.error = f"The connection to {account.imap_host} failed: {_describe(error)}"
     finally:
         if client is not None:
-            _close(client)
+            close(client)
             run.round_trips = len(getattr(client, "commands", []))
         finish(run, progress)
     return run
@@ -392,7 +392,7 @@ def sync_folder(client, folder: ImapFolder, progress: Progress) -> bool:
             return True
         typ, data = client.uid("SEARCH", f"SINCE {imap_date(since)}")
         _check(typ, data, "SEARCH")
-        uid_sets = _chunks(sorted(_numbers(data)), HEADER_CHUNK)
+        uid_sets = chunks(sorted(uid_numbers(data)), HEADER_CHUNK)
         body_criteria = f"SINCE {imap_date(since)}"
     else:
         top = (uidnext or folder.last_uid + 1) - 1
@@ -404,7 +404,7 @@ def sync_folder(client, folder: ImapFolder, progress: Progress) -> bool:
     body_tickets = set()
     if uid_sets and not account.import_all:
         typ, data = client.uid("SEARCH", body_criteria, "BODY", '"[ticket:"')
-        body_tickets = set(_numbers(data)) if typ == "OK" else set()
+        body_tickets = set(uid_numbers(data)) if typ == "OK" else set()
     for uids in uid_sets:
         _sync_chunk(client, folder, uids, body_tickets, progress)
         _save_state(folder, uidvalidity, max(folder.last_uid, uids[-1]))
@@ -436,9 +436,9 @@ def imap_date(moment) -> str:
 
 def _sync_chunk(client, folder, uids, body_tickets, progress):
     account = progress.account
-    typ, data = client.uid("FETCH", _uid_set(uids), "(UID RFC822.HEADER)")
+    typ, data = client.uid("FETCH", uid_set(uids), "(UID RFC822.HEADER)")
     _check(typ, data, "FETCH")
-    headers = {uid: raw for uid, raw in _fetched(data) if uid > folder.last_uid}
+    headers = {uid: raw for uid, raw in fetched_literals(data) if uid > folder.last_uid}
     progress.fetched += len(headers)
     parsed = {uid: parse_headers(raw) for uid, raw in headers.items()}
     refs = {ref for p in parsed.values() for ref in p.referenced_ids}
@@ -449,10 +449,10 @@ def _sync_chunk(client, folder, uids, body_tickets, progress):
         for uid, p in sorted(parsed.items())
         if _is_candidate(p, uid, account, outgoing, ours, body_tickets, progress.patterns)
     ]
-    for batch in _chunks(wanted, BODY_CHUNK):
-        typ, data = client.uid("FETCH", _uid_set(batch), "(UID BODY.PEEK[])")
+    for batch in chunks(wanted, BODY_CHUNK):
+        typ, data = client.uid("FETCH", uid_set(batch), "(UID BODY.PEEK[])")
         _check(typ, data, "FETCH")
-        for uid, raw in _fetched(data):
+        for uid, raw in fetched_literals(data):
             import_message(account, folder, uid, raw, outgoing, progress)
 
 
@@ -579,11 +579,11 @@ def _number(pattern: bytes, data: bytes):
     return int(match.group(1)) if match else None
 
 
-def _numbers(data) -> list[int]:
+def uid_numbers(data) -> list[int]:
     return [int(n) for chunk in data if chunk for n in chunk.split()]
 
 
-def _fetched(data):
+def fetched_literals(data):
     """(uid, literal) pairs from a FETCH response, skipping unsolicited FLAGS updates."""
     for item in data:
         if isinstance(item, tuple) and len(item) == 2:
@@ -592,11 +592,11 @@ def _fetched(data):
                 yield uid, item[1]
 
 
-def _chunks(items, size):
+def chunks(items, size):
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-def _uid_set(uids) -> str:
+def uid_set(uids) -> str:
     """1,2,3,5 -> "1:3,5"."""
     ranges, start, prev = [], None, None
     for uid in uids:

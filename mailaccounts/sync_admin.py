@@ -1,0 +1,138 @@
+"""Admin pieces of the IMAP sync, mixed into the account and Request admins.
+
+`SyncAdminMixin` (for an EmailAccount admin): a "Sync status" section on the account page
+(last sync, result, next sync, folders, the last runs) with a "Sync now" button, the
+`<id>/sync-now/` POST view behind it and a "Sync now" bulk action. Sync now runs in the web
+process, bounded by IMAP_SYNC_NOW_SECONDS: a big mailbox stops at the budget and the
+poller continues at once, so the button always answers.
+
+`ImportConversationMixin` (for the Request admin): "Import this conversation".
+"""
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.urls import path, reverse
+from django.views.decorators.http import require_POST
+
+from mailaccounts import imap_sync
+from mailaccounts.conversations import conversation_addresses, import_conversation
+
+HISTORY_LENGTH = 10
+
+
+def sync_now_message(account) -> tuple[str, int]:
+    """Run "Sync now" and say what happened, for a flash message."""
+    if not account.is_active:
+        return f"{account.email} is inactive: re-connect it before syncing.", messages.WARNING
+    if not account.imap_host:
+        return f"{account.email} has no IMAP server set.", messages.WARNING
+    run = imap_sync.sync_now(account)
+    if run is None:
+        return f"{account.email} is being synced right now; see the result in a moment.", messages.INFO
+    if run.ok:
+        return f"{account.email}: {account.last_sync_result}", messages.SUCCESS
+    return f"{account.email}: sync failed: {run.error}", messages.ERROR
+
+
+class SyncAdminMixin:
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        urls = [
+            path(
+                "<path:object_id>/sync-now/",
+                self.admin_site.admin_view(require_POST(self.sync_now_view)),
+                name="{}_{}_sync_now".format(*info),
+            )
+        ]
+        return urls + super().get_urls()
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "sync_status"]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            return fieldsets
+        # Copies: a declared `fieldsets` class attribute must not be changed in place.
+        cleaned = [
+            (name, {**options, "fields": [f for f in options["fields"] if f != "sync_status"]})
+            for name, options in fieldsets
+        ]
+        return [*cleaned, ("IMAP sync", {"fields": ["sync_status"]})]
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if self.has_change_permission(request):
+            actions["sync_now_action"] = self.get_action("sync_now_action")
+        return actions
+
+    @admin.display(description="Sync status")
+    def sync_status(self, obj):
+        if obj is None or obj.pk is None:
+            return "-"
+        url_name = f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_sync_now"
+        return render_to_string(
+            "admin/mailaccounts/sync_status.html",
+            {
+                "account": obj,
+                "runs": obj.sync_runs.all()[:HISTORY_LENGTH],
+                "folders": obj.imap_folders.all(),
+                "sync_now_url": reverse(url_name, args=[obj.pk]),
+            },
+        )
+
+    def sync_now_view(self, request, object_id):
+        account = self.get_object(request, unquote(object_id))
+        if account is None or not self.has_change_permission(request, account):
+            raise PermissionDenied
+        text, level = sync_now_message(account)
+        self.message_user(request, text, level)
+        url_name = f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_change"
+        return HttpResponseRedirect(reverse(url_name, args=[account.pk]))
+
+    @admin.action(description="Sync now")
+    def sync_now_action(self, request, queryset):
+        for account in queryset[:20]:  # a bounded request: each sync has a time budget
+            if self.has_change_permission(request, account):
+                self.message_user(request, *sync_now_message(account))
+
+
+class ImportConversationMixin:
+    """Adds `<id>/import-conversation/` (GET: the form, POST: import) to a Request admin."""
+
+    change_form_template = "admin/crm/request/change_form_import.html"
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        urls = [
+            path(
+                "<path:object_id>/import-conversation/",
+                self.admin_site.admin_view(self.import_conversation_view),
+                name="{}_{}_import_conversation".format(*info),
+            )
+        ]
+        return urls + super().get_urls()
+
+    def import_conversation_view(self, request, object_id):
+        record = self.get_object(request, unquote(object_id))
+        if record is None or not self.has_change_permission(request, record):
+            raise PermissionDenied
+        if request.method == "POST":
+            result = import_conversation(record, request.user, request.POST.get("message_id", "")[:998])
+            level = messages.WARNING if result.errors or not result.imported else messages.SUCCESS
+            self.message_user(request, result.summary(), level)
+            url_name = f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_change"
+            return HttpResponseRedirect(reverse(url_name, args=[record.pk]))
+        request.current_app = self.admin_site.name
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": record,
+            "title": "Import this conversation",
+            "addresses": conversation_addresses(record),
+        }
+        return render(request, "admin/crm/request/import_conversation.html", context)
