@@ -125,7 +125,10 @@ def _raw_header(message: Message, name: str) -> str:
     if value is None:
         return ""
     if isinstance(value, email.header.Header):
-        return str(value)
+        # compat32 wraps raw 8-bit header bytes in an "unknown-8bit" Header: read them as UTF-8
+        # (latin-1 when that fails) instead of replacement characters.
+        chunks = email.header.decode_header(value)
+        return "".join(decode_bytes(b, c) if isinstance(b, bytes) else b for b, c in chunks)
     # Raw 8-bit header bytes arrive as surrogate escapes; read them as UTF-8 or latin-1.
     if any("\udc80" <= c <= "\udcff" for c in value):
         raw = value.encode("utf-8", "surrogateescape")
