@@ -293,8 +293,10 @@ class Progress:
     imported: int = 0
     linked: int = 0
     bounces: int = 0
+    failed: int = 0
     partial: bool = False
     patterns: list[str] = field(default_factory=list)
+    people: dict = field(default_factory=dict)  # auto-link lookups, per sync
 
     def checkpoint(self) -> bool:
         """Renew the lease; False when the time budget is spent (stop, resume next poll)."""
@@ -346,16 +348,19 @@ def finish(run: SyncRun, progress: Progress) -> None:
     now = timezone.now()
     run.finished_at = now
     run.fetched, run.imported, run.linked = progress.fetched, progress.imported, progress.linked
-    run.save()
     account = progress.account
     if run.ok:
         result = f"OK: {run.fetched} new, {run.imported} imported, {run.linked} linked"
         if progress.bounces:
             result += f", {progress.bounces} bounced"
+        if progress.failed:
+            result += f", {progress.failed} could not be imported (see the log)"
+            run.error = f"{progress.failed} messages could not be imported; see the server log."
         if progress.partial:
             result += " (time budget spent: continues on the next poll)"
     else:
         result = f"Error: {run.error}"
+    run.save()
     next_sync = now if progress.partial else now + timedelta(minutes=account.sync_interval or 5)
     fields = {"last_sync_at": now, "last_sync_result": result[:500], "next_sync_at": next_sync}
     release(account.pk, progress.lease, **fields)
@@ -452,8 +457,12 @@ def _sync_chunk(client, folder, uids, body_tickets, progress):
     for batch in chunks(wanted, BODY_CHUNK):
         typ, data = client.uid("FETCH", uid_set(batch), "(UID BODY.PEEK[])")
         _check(typ, data, "FETCH")
-        for uid, raw in fetched_literals(data):
-            import_message(account, folder, uid, raw, outgoing, progress)
+        messages = [(uid, parse_message(raw)) for uid, raw in fetched_literals(data)]
+        index = linking.ThreadIndex([parsed for _, parsed in messages], account)
+        # One transaction per batch (not one commit per row); a savepoint per message.
+        with transaction.atomic():
+            for uid, parsed in messages:
+                import_message(account, folder, uid, parsed, outgoing, progress, index)
 
 
 def _is_candidate(parsed: ParsedMessage, uid, account, outgoing, ours, body_tickets, patterns) -> bool:
@@ -467,29 +476,44 @@ def _is_candidate(parsed: ParsedMessage, uid, account, outgoing, ours, body_tick
     return any(ref in ours for ref in parsed.referenced_ids)
 
 
-def import_message(account, folder, uid, raw: bytes, outgoing: bool, progress: Progress | None = None):
-    """Bounce handling, linking and storing of one fetched message; the CrmEmail or None."""
-    parsed = parse_message(raw)
+def import_message(account, folder, uid, parsed, outgoing, progress, index=None):
+    """Bounce handling, linking and storing of one message; a message that cannot be
+    imported is logged and counted, never allowed to stop the folder for good."""
+    try:
+        with transaction.atomic():
+            return _import_message(account, folder, uid, parsed, outgoing, progress, index)
+    except Exception:
+        log.exception("IMAP import of %s UID %s in %s failed", folder.name, uid, account)
+        progress.failed += 1
+        return None
+
+
+def _import_message(account, folder, uid, parsed, outgoing, progress, index):
     if not outgoing:
         failed = bounces.handle_report(parsed, account)
         if failed is not None:
-            if progress is not None:
-                progress.bounces += 1
+            progress.bounces += 1
             return None
-    links = linking.thread_links(parsed)
+    links = linking.thread_links(parsed, index)
     if not (links.ticketed or account.import_all):
         return None
-    return store(account, folder.name, uid, parsed, links, outgoing, progress)
+    return store(account, folder.name, uid, parsed, links, outgoing, progress, index=index)
 
 
-def store(account, folder_name, uid, parsed, links, outgoing, progress=None, force_links=False):
-    existing = CrmEmail.objects.filter(account=account, message_id=parsed.message_id).first()
-    if existing is not None:
+def store(account, folder_name, uid, parsed, links, outgoing, progress=None, force_links=False, index=None):
+    """Save one message as a CrmEmail unless the account has it already (by Message-ID)."""
+    stored_before = index is None or parsed.message_id in index.stored_ids
+    existing = (
+        stored_before and CrmEmail.objects.filter(account=account, message_id=parsed.message_id).first()
+    )
+    if existing:
         _refresh_existing(existing, folder_name, uid, links if force_links else None)
         return existing
-    linking.auto_link(links, parsed, account, outgoing)
-    if not outgoing and account.create_unknown_contacts and not parsed.is_auto_reply:
-        linking.create_unknown_contact(links, parsed, account)
+    cache = progress.people if progress is not None else None
+    linking.auto_link(links, parsed, account, outgoing, cache)
+    wants_contact = not outgoing and account.create_unknown_contacts and not parsed.is_auto_reply
+    if wants_contact and linking.create_unknown_contact(links, parsed, account) and cache is not None:
+        cache.clear()  # the new contact now answers lookups of its address
     try:
         with transaction.atomic():
             email = _create_email(account, folder_name, uid, parsed, links, outgoing)
@@ -497,6 +521,8 @@ def store(account, folder_name, uid, parsed, links, outgoing, progress=None, for
         # The same UID stored meanwhile (e.g. "Import this conversation" running alongside).
         return CrmEmail.objects.filter(account=account, message_id=parsed.message_id).first()
     linking.note_answer(links, parsed, outgoing)
+    if index is not None:
+        index.remember(email)
     if progress is not None:
         progress.imported += 1
         progress.linked += int(links.any)

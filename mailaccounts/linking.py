@@ -124,44 +124,74 @@ def has_ticket(text: str) -> bool:
     return bool(find_tickets(text))
 
 
-def thread_links(parsed: ParsedMessage) -> Links:
-    """The Request/Deal (and the mailing recipient's records) a message answers."""
-    from massmail.models import MailingRecipient
+class ThreadIndex:
+    """The records a batch of messages may name, loaded in a few queries for the whole batch.
 
+    Without it every message costs several lookups (tickets, mailing recipients, earlier
+    messages, duplicates); a sync passes one index per fetched batch."""
+
+    def __init__(self, parsed_messages, account=None):
+        from massmail.models import MailingRecipient
+
+        tickets = {t for p in parsed_messages for t in message_tickets(p)}
+        refs = {ref for p in parsed_messages for ref in p.referenced_ids}
+        self.requests = {r.ticket: r for r in Request.objects.filter(ticket__in=tickets)} if tickets else {}
+        self.deals = {d.ticket: d for d in Deal.objects.filter(ticket__in=tickets)} if tickets else {}
+        self.recipients, self.earlier, self.stored_ids = {}, {}, set()
+        if refs:
+            for row in MailingRecipient.objects.filter(message_id__in=refs).select_related(
+                "contact__company", "company", "lead"
+            ):
+                self.recipients.setdefault(row.message_id, row)
+            for email in (
+                CrmEmail.objects.filter(message_id__in=refs)
+                .filter(
+                    Q(direction=CrmEmail.Direction.OUTGOING)
+                    | Q(request__isnull=False)
+                    | Q(deal__isnull=False)
+                )
+                .select_related("request", "deal")
+                .order_by("-date", "-id")
+            ):
+                self.earlier.setdefault(email.message_id, email)
+        if account is not None:
+            ids = [p.message_id for p in parsed_messages if p.message_id]
+            self.stored_ids = set(
+                CrmEmail.objects.filter(account=account, message_id__in=ids).values_list(
+                    "message_id", flat=True
+                )
+            )
+
+    def remember(self, email) -> None:
+        """A message stored from this batch: later ones may answer it or repeat it."""
+        self.stored_ids.add(email.message_id)
+        if email.request_id or email.deal_id or email.direction == CrmEmail.Direction.OUTGOING:
+            self.earlier.setdefault(email.message_id, email)
+
+
+def message_tickets(parsed: ParsedMessage) -> list[str]:
+    return find_tickets(parsed.subject) + find_tickets(parsed.text) + find_tickets(parsed.html)
+
+
+def thread_links(parsed: ParsedMessage, index: ThreadIndex | None = None) -> Links:
+    """The Request/Deal (and the mailing recipient's records) a message answers."""
+    index = index or ThreadIndex([parsed])
     links = Links()
-    tickets = find_tickets(parsed.subject) + find_tickets(parsed.text) + find_tickets(parsed.html)
-    if tickets:
-        links.request = _first_by_ticket(Request, tickets)
-        links.deal = _first_by_ticket(Deal, tickets)
-    refs = parsed.referenced_ids
-    if not refs:
-        return links
-    recipient = (
-        MailingRecipient.objects.filter(message_id__in=refs)
-        .select_related("contact", "company", "lead")
-        .first()
-    )
+    tickets = message_tickets(parsed)
+    links.request = next((index.requests[t] for t in tickets if t in index.requests), None)
+    links.deal = next((index.deals[t] for t in tickets if t in index.deals), None)
+    refs = parsed.referenced_ids  # the nearest parent first
+    recipient = next((index.recipients[r] for r in refs if r in index.recipients), None)
     if recipient is not None:
         links.answers_ours = True
         links.contact, links.lead = recipient.contact, recipient.lead
         links.company = recipient.company or (recipient.contact.company if recipient.contact else None)
-    earlier = (
-        CrmEmail.objects.filter(message_id__in=refs)
-        .filter(Q(direction=CrmEmail.Direction.OUTGOING) | Q(request__isnull=False) | Q(deal__isnull=False))
-        .select_related("request", "deal")
-        .order_by("-date", "-id")
-        .first()
-    )
+    earlier = next((index.earlier[r] for r in refs if r in index.earlier), None)
     if earlier is not None:
         links.answers_ours = True
         links.request = links.request or earlier.request
         links.deal = links.deal or earlier.deal
     return links
-
-
-def _first_by_ticket(model, tickets):
-    by_ticket = {obj.ticket: obj for obj in model.objects.filter(ticket__in=tickets)}
-    return next((by_ticket[t] for t in tickets if t in by_ticket), None)
 
 
 def counterpart_addresses(parsed: ParsedMessage, account, outgoing: bool) -> list[tuple[str, str]]:
@@ -171,32 +201,43 @@ def counterpart_addresses(parsed: ParsedMessage, account, outgoing: bool) -> lis
     return [(name, address) for name, address in pairs if address and address not in own]
 
 
-def auto_link(links: Links, parsed: ParsedMessage, account, outgoing: bool) -> Links:
-    """Fill contact/company/lead from the thread's record, then by address, domain and name."""
+def auto_link(links: Links, parsed: ParsedMessage, account, outgoing: bool, cache=None) -> Links:
+    """Fill contact/company/lead from the thread's record, then by address, domain and name.
+
+    `cache` (a dict kept for one sync) saves the lookups of a party seen before."""
     for record in (links.request, links.deal):
         if record is not None:
             links.contact = links.contact or record.contact
             links.company = links.company or record.company
             links.lead = links.lead or record.lead
-    owner_id = account.owner_id
+    cache = {} if cache is None else cache
     for name, address in counterpart_addresses(parsed, account, outgoing):
+        if (links.contact or links.lead) and links.company:
+            break
+        key = (name, address)
+        if key not in cache:
+            cache[key] = _lookup_party(name, address, account.owner_id)
+        contact, lead, company = cache[key]
         if links.contact is None and links.lead is None:
-            links.contact = _pick(Contact.objects.filter(email__iexact=address), owner_id)
-            links.lead = _pick(Lead.objects.filter(email__iexact=address), owner_id)
-        if links.company is None:
-            links.company = (links.contact.company if links.contact else None) or _pick(
-                Company.objects.filter(email__iexact=address), owner_id
-            )
-        if links.company is None:
-            links.company = company_for_domain(address, owner_id)
-        if links.contact is None and links.lead is None and name:
-            links.contact = _by_name(Contact, name, links.company)
-            links.lead = None if links.contact else _by_name(Lead, name, None)
-            if links.contact and links.company is None:
-                links.company = links.contact.company
+            links.contact, links.lead = contact, lead
+        links.company = links.company or company or (links.contact.company if links.contact else None)
         if links.contact or links.lead or links.company:
             break
     return links
+
+
+def _lookup_party(name: str, address: str, owner_id):
+    """(contact, lead, company) for one address: by address, company domain, then name."""
+    contact = _pick(Contact.objects.filter(email__iexact=address).select_related("company"), owner_id)
+    lead = _pick(Lead.objects.filter(email__iexact=address), owner_id)
+    company = contact.company if contact else None
+    company = company or _pick(Company.objects.filter(email__iexact=address), owner_id)
+    company = company or company_for_domain(address, owner_id)
+    if contact is None and lead is None and name:
+        contact = _by_name(Contact, name, company)
+        lead = None if contact else _by_name(Lead, name, None)
+        company = company or (contact.company if contact else None)
+    return contact, lead, company
 
 
 def company_for_domain(address: str, owner_id=None) -> Company | None:
@@ -224,6 +265,8 @@ def _by_name(model, display_name: str, company):
     if "," in display_name:  # "Smith, John"
         first, last = parts[-1], parts[0]
     queryset = model.objects.filter(first_name__iexact=first, last_name__iexact=last)
+    if model is Contact:
+        queryset = queryset.select_related("company")
     if company is not None and model is Contact:
         queryset = queryset.filter(company=company)
     rows = list(queryset[:2])
