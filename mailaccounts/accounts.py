@@ -1,0 +1,55 @@
+"""What happens to an account when something goes wrong, and the notes its owner sees."""
+
+from django.utils import timezone
+
+from mailaccounts.models import AccountNotification, EmailAccount
+
+TEXT_MAX = AccountNotification._meta.get_field("text").max_length
+
+
+def notify_account(account, text, level="info"):
+    """Append a note to the account's notifications (shown on the accounts page)."""
+    return AccountNotification.objects.create(account=account, level=level, text=text[:TEXT_MAX])
+
+
+def record_error(account, message):
+    """Keep the last error on the account without changing whether it is active."""
+    now = timezone.now()
+    EmailAccount.objects.filter(pk=account.pk).update(last_error=message, last_error_at=now)
+    account.last_error, account.last_error_at = message, now
+
+
+def record_auth_failure(account, message):
+    """The server refused the account's login: stop using it until someone re-connects it.
+
+    Called by the drip sender and the IMAP sync; many workers may call it at once, so only the
+    one that flips the account to needs_reconnect writes the notification.
+    """
+    now = timezone.now()
+    flipped = EmailAccount.objects.filter(pk=account.pk, needs_reconnect=False).update(
+        is_active=False, needs_reconnect=True, last_error=message, last_error_at=now
+    )
+    if not flipped:
+        EmailAccount.objects.filter(pk=account.pk).update(
+            is_active=False, last_error=message, last_error_at=now
+        )
+    account.is_active, account.needs_reconnect = False, True
+    account.last_error, account.last_error_at = message, now
+    if flipped:
+        notify_account(account, f"Re-connect needed: {message}", level=AccountNotification.Level.ERROR)
+
+
+def mark_reconnected(account):
+    """A connection test passed after a failure: the account may be used again."""
+    EmailAccount.objects.filter(pk=account.pk).update(
+        is_active=True, needs_reconnect=False, last_error="", last_error_at=None
+    )
+    was_broken = account.needs_reconnect
+    account.is_active, account.needs_reconnect, account.last_error, account.last_error_at = (
+        True,
+        False,
+        "",
+        None,
+    )
+    if was_broken:
+        notify_account(account, "Re-connected: the account is active again.")
