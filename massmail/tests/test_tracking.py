@@ -1,0 +1,169 @@
+import datetime as dt
+
+import pytest
+import time_machine
+from django.test import Client
+
+from crm.models import CrmEmail
+from massmail import tracking
+from massmail.models import Mailing, MailingRecipient, Message, TrackedLink, TrackingEvent
+
+SENT = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC)
+BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36"
+HTML = (
+    '<html><body><p>Hi, see <a href="https://example.com/offer?a=1&amp;b=2">the offer</a>, '
+    '<a href="mailto:x@example.com">mail us</a> and '
+    '<a href="http://127.0.0.1:8000/m/u/abc/">unsubscribe</a>.</p></body></html>'
+)
+
+
+@pytest.fixture
+def recipient(alice):
+    message = Message.objects.create(owner=alice, subject="Hi", body="{{ unsubscribe_url }}")
+    mailing = Mailing.objects.create(owner=alice, message=message, recipient_type="contacts")
+    return MailingRecipient.objects.create(
+        mailing=mailing, email="x@example.com", status="sent", sent_at=SENT
+    )
+
+
+@pytest.fixture
+def crm_email(alice):
+    return CrmEmail.objects.create(direction="out", subject="Quote", owner=alice, date=SENT, status="sent")
+
+
+def fetch(url, method="get", user_agent=BROWSER):
+    path = url.removeprefix("http://127.0.0.1:8000")
+    return getattr(Client(), method)(path, HTTP_USER_AGENT=user_agent)
+
+
+def test_instrument_html_rewrites_web_links_and_appends_the_pixel(recipient, settings):
+    settings.SITE_URL = "http://127.0.0.1:8000"
+    html = tracking.instrument_html(HTML, mailing_recipient=recipient)
+    link = TrackedLink.objects.get(mailing=recipient.mailing)
+    assert link.url == "https://example.com/offer?a=1&b=2"
+    assert "https://example.com/offer" not in html
+    assert 'href="mailto:x@example.com"' in html
+    assert 'href="http://127.0.0.1:8000/m/u/abc/"' in html, "unsubscribe stays direct"
+    assert html.index("/m/o/") < html.index("</body>")
+
+
+def test_links_of_a_mailing_are_stored_once_for_all_recipients(recipient):
+    other = MailingRecipient.objects.create(mailing=recipient.mailing, email="y@example.com", sent_at=SENT)
+    tracking.instrument_html(HTML, mailing_recipient=recipient)
+    tracking.instrument_html(HTML, mailing_recipient=other)
+    assert TrackedLink.objects.filter(mailing=recipient.mailing).count() == 1
+
+
+def test_each_pixel_fetch_is_one_open_event(recipient, settings):
+    settings.SITE_URL = "http://127.0.0.1:8000"
+    url = tracking.open_url(mailing_recipient=recipient)
+    with time_machine.travel(SENT + dt.timedelta(hours=1)):
+        first = fetch(url)
+        fetch(url)
+    assert first.status_code == 200
+    assert first["Content-Type"] == "image/gif"
+    assert first.content.startswith(b"GIF89a")
+    events = TrackingEvent.objects.filter(mailing_recipient=recipient, kind="open")
+    assert events.count() == 2
+    assert not any(e.is_machine for e in events)
+    assert events[0].user_agent == BROWSER
+    assert events[0].created_at == SENT + dt.timedelta(hours=1)
+    assert events[0].ip_hash and "127.0.0.1" not in events[0].ip_hash
+
+
+def test_click_redirects_to_the_link_and_counts_one_event(crm_email, settings):
+    settings.SITE_URL = "http://127.0.0.1:8000"
+    html = tracking.instrument_html(HTML, crm_email=crm_email, opens=False)
+    click = tracking.HREF_RE.search(html).group(3)
+    with time_machine.travel(SENT + dt.timedelta(minutes=5)):
+        response = fetch(click)
+    assert response.status_code == 302
+    assert response["Location"] == "https://example.com/offer?a=1&b=2"
+    event = TrackingEvent.objects.get(crm_email=crm_email)
+    assert (event.kind, event.url, event.is_machine) == ("click", "https://example.com/offer?a=1&b=2", False)
+
+
+def test_a_link_of_another_message_is_refused(recipient, crm_email):
+    tracking.instrument_html(HTML, crm_email=crm_email)
+    foreign = TrackedLink.objects.create(crm_email=None, mailing=None, url="https://evil.example/")
+    other_mail = TrackedLink.objects.get(crm_email=crm_email)
+    for link in (foreign, other_mail):
+        response = fetch(tracking.click_url(link.pk, mailing_recipient=recipient))
+        assert response.status_code == 404
+        assert "Location" not in response
+    assert not TrackingEvent.objects.exists()
+
+
+def test_a_url_in_the_query_string_is_ignored(crm_email):
+    tracking.instrument_html(HTML, crm_email=crm_email)
+    link = TrackedLink.objects.get(crm_email=crm_email)
+    response = fetch(tracking.click_url(link.pk, crm_email=crm_email) + "?url=https://evil.example/")
+    assert response["Location"] == link.url
+
+
+def test_tampered_tokens_are_refused(recipient, crm_email):
+    token = tracking.open_token(mailing_recipient=recipient)
+    value, signature = token.split(":")
+    forged = f"o.r{recipient.pk + 1}:{signature}"
+    assert Client().get(f"/m/o/{forged}.gif").status_code == 404
+    assert Client().get(f"/m/o/{value}:{'A' * len(signature)}.gif").status_code == 404
+    assert Client().get("/m/c/nonsense/").status_code == 404
+    # An open token is not a click token.
+    assert Client().get(f"/m/c/{token}/").status_code == 404
+    assert not TrackingEvent.objects.exists()
+
+
+def test_a_post_is_not_allowed(recipient):
+    assert Client().post(f"/m/o/{tracking.open_token(mailing_recipient=recipient)}.gif").status_code == 405
+
+
+@pytest.mark.parametrize(
+    "user_agent, reason",
+    [
+        (
+            "Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)",
+            "Google",
+        ),
+        ("Mozilla/5.0", "Apple Mail Privacy Protection"),
+        (
+            "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko)",
+            "Apple Mail Privacy Protection",
+        ),
+        ("YahooMailProxy; https://help.yahoo.com/kb/yahoo-mail-proxy-SLN28749.html", "Yahoo"),
+        ("Barracuda Sentinel (EE)", "link scanner"),
+        ("python-requests/2.31", "link scanner"),
+        ("", "no user agent"),
+    ],
+)
+def test_proxies_and_scanners_are_machine_opens(recipient, user_agent, reason):
+    with time_machine.travel(SENT + dt.timedelta(hours=2)):
+        fetch(tracking.open_url(mailing_recipient=recipient), user_agent=user_agent)
+    event = TrackingEvent.objects.get()
+    assert event.is_machine
+    assert reason in event.machine_reason
+
+
+def test_a_click_seconds_after_delivery_or_a_head_request_is_a_scanner(recipient):
+    tracking.instrument_html(HTML, mailing_recipient=recipient)
+    click = tracking.click_url(TrackedLink.objects.get().pk, mailing_recipient=recipient)
+    with time_machine.travel(SENT + dt.timedelta(seconds=3)):
+        fetch(click)
+    with time_machine.travel(SENT + dt.timedelta(hours=3)):
+        head = fetch(click, method="head")
+        fetch(click)
+    assert head.status_code == 302
+    reasons = list(
+        TrackingEvent.objects.order_by("created_at", "id").values_list("is_machine", "machine_reason")
+    )
+    assert reasons == [(True, "clicked 3 s after delivery"), (True, "HEAD request"), (False, "")]
+
+
+def test_apple_mail_with_a_version_is_a_person():
+    agent = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148"
+    assert tracking.machine_reason("GET", agent, "open") == ""
+
+
+def test_token_of_a_deleted_message_is_a_404(crm_email):
+    token = tracking.open_token(crm_email=crm_email)
+    crm_email.delete()
+    assert Client().get(f"/m/o/{token}.gif").status_code == 404
