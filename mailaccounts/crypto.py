@@ -67,6 +67,68 @@ class EncryptedTextField(models.TextField):
         except SecretUnreadable:
             return ""
 
+    def formfield(self, **kwargs):
+        # A secret is never rendered back into a page: a password input without its value.
+        from django import forms
+
+        kwargs.setdefault("widget", forms.PasswordInput(render_value=False))
+        kwargs.setdefault("form_class", forms.CharField)
+        return super(models.TextField, self).formfield(**kwargs)
+
     def get_prep_value(self, value):
         value = super().get_prep_value(value)
         return encrypt(value) if value else ""
+
+
+def generate_key():
+    return Fernet.generate_key().decode()
+
+
+def encrypted_fields():
+    """(model, field) for every EncryptedTextField of every installed model."""
+    from django.apps import apps
+
+    for model in apps.get_models():
+        for field in model._meta.concrete_fields:
+            if isinstance(field, EncryptedTextField):
+                yield model, field
+
+
+def rotate_all(batch_size=500):
+    """Re-encrypt every stored secret under the first key of FIELD_ENCRYPTION_KEY.
+
+    Works on the raw column (the field would hide an unreadable token as ""), and each row is
+    written only if it still holds the token that was read, so a concurrent save is not lost.
+    Returns {"rotated": n, "unreadable": [(label, pk), ...]}.
+    """
+    from django.db import connection, transaction
+    from django.db.models.functions import Cast
+
+    rotated, unreadable = 0, []
+    for model, field in encrypted_fields():
+        table, column = (
+            connection.ops.quote_name(model._meta.db_table),
+            connection.ops.quote_name(field.column),
+        )
+        pk_column = connection.ops.quote_name(model._meta.pk.column)
+        rows = (
+            model._base_manager.exclude(**{field.name: ""})
+            .annotate(raw=Cast(field.name, models.TextField()))
+            .values_list("pk", "raw")
+            .iterator(chunk_size=batch_size)
+        )
+        for pk, raw in rows:
+            if not raw:
+                continue
+            try:
+                new = rotate(raw) if raw.startswith(PREFIX) else encrypt(raw)  # clear text from before
+            except (InvalidToken, SecretUnreadable):
+                unreadable.append((f"{model._meta.label}.{field.name}", pk))
+                continue
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE {table} SET {column} = %s WHERE {pk_column} = %s AND {column} = %s",
+                    [new, pk, raw],
+                )
+                rotated += cursor.rowcount
+    return {"rotated": rotated, "unreadable": unreadable}
