@@ -379,3 +379,39 @@ def test_poll_due_accounts_syncs_only_accounts_whose_time_has_come(account):
     assert [run.account_id for run in runs] == [account.pk]
     assert not later.sync_runs.exists()
     assert imap_sync.poll_due_accounts() == []  # account's next sync is sync_interval away
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_pollers_claiming_at_the_same_moment_one_wins(account):
+    import threading
+
+    from django.db import connection
+
+    barrier, leases = threading.Barrier(2), []
+
+    def poller():
+        barrier.wait()
+        try:
+            leases.append(imap_sync.claim(account.pk))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=poller) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(lease is None for lease in leases) == [False, True]
+
+
+def test_a_folder_the_user_turned_off_is_not_polled(account, mailbox, offer, imap_commands):
+    imap_sync.sync_account(account)
+    ImapFolder.objects.filter(account=account, name="INBOX").update(is_active=False)
+    mailbox.append(mail(subject=f"[ticket:{offer.ticket}]"))
+    imap_commands.clear()
+
+    imap_sync.sync_account(account)
+
+    assert imap_commands == ["LOGIN", "STATUS", "LOGOUT"]  # Sent only
+    assert not CrmEmail.objects.exists()
