@@ -415,3 +415,16 @@ def test_a_folder_the_user_turned_off_is_not_polled(account, mailbox, offer, ima
 
     assert imap_commands == ["LOGIN", "STATUS", "LOGOUT"]  # Sent only
     assert not CrmEmail.objects.exists()
+
+
+def test_implicit_tls_with_a_trusted_certificate_is_verified_and_works(
+    account, mailbox, offer, trust_tls_cert
+):
+    account.imap_security, account.imap_port = "ssl", mailbox.server.imaps_port
+    account.save()
+    mailbox.append(mail(subject=f"[ticket:{offer.ticket}]"))
+
+    run = imap_sync.sync_account(account)
+
+    assert run.ok, run.error
+    assert CrmEmail.objects.get().request == offer
