@@ -40,16 +40,14 @@ def record_auth_failure(account, message):
 
 
 def mark_reconnected(account):
-    """A connection test passed after a failure: the account may be used again."""
-    EmailAccount.objects.filter(pk=account.pk).update(
-        is_active=True, needs_reconnect=False, last_error="", last_error_at=None
-    )
+    """A connection test passed: clear the error, and re-activate an account that needed it
+    (one switched off by hand stays off)."""
     was_broken = account.needs_reconnect
-    account.is_active, account.needs_reconnect, account.last_error, account.last_error_at = (
-        True,
-        False,
-        "",
-        None,
-    )
+    fields = {"last_error": "", "last_error_at": None, "needs_reconnect": False}
+    if was_broken:
+        fields["is_active"] = True
+    EmailAccount.objects.filter(pk=account.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(account, name, value)
     if was_broken:
         notify_account(account, "Re-connected: the account is active again.")
