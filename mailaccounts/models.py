@@ -36,6 +36,15 @@ class EmailAccountQuerySet(models.QuerySet):
         """Accounts a user may send through: their own, and shared ones with full or send access."""
         return self.filter(Q(owner=user) | self._granted(user, [Access.FULL, Access.SEND])).distinct()
 
+    def editable_by(self, user):
+        """Accounts whose settings a user may change: superusers all, others their personal ones.
+        A shared account is connected and maintained by a superuser."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self
+        return self.filter(owner=user)
+
     def readable_by(self, user):
         """Accounts whose mail a user may read: their own, and shared ones with full or read access."""
         if user.is_superuser:
