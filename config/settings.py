@@ -95,6 +95,21 @@ MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "media"))
 # Secrets at rest (email account passwords and OAuth tokens). A comma-separated list of
 # Fernet keys: the first encrypts, all decrypt, so keys can be rotated.
 FIELD_ENCRYPTION_KEY = env.list("FIELD_ENCRYPTION_KEY", default=[])
+# Mail servers: a private CA to trust (PEM file), e.g. the company's own relay's.
+MAIL_CA_FILE = env("MAIL_CA_FILE", default="")
+# OAuth2 for Gmail and Office 365 mailboxes (mailaccounts/oauth.py). The redirect URI to
+# register with the provider is SITE_URL + /crm/mailaccounts/emailaccount/oauth/callback/.
+# The endpoint URLs default to the providers' own; tests point them at loopback.
+GOOGLE_OAUTH_CLIENT_ID = env("GOOGLE_OAUTH_CLIENT_ID", default="")
+GOOGLE_OAUTH_CLIENT_SECRET = env("GOOGLE_OAUTH_CLIENT_SECRET", default="")
+GOOGLE_OAUTH_AUTH_URL = env("GOOGLE_OAUTH_AUTH_URL", default="")
+GOOGLE_OAUTH_TOKEN_URL = env("GOOGLE_OAUTH_TOKEN_URL", default="")
+MICROSOFT_OAUTH_CLIENT_ID = env("MICROSOFT_OAUTH_CLIENT_ID", default="")
+MICROSOFT_OAUTH_CLIENT_SECRET = env("MICROSOFT_OAUTH_CLIENT_SECRET", default="")
+MICROSOFT_OAUTH_TENANT = env("MICROSOFT_OAUTH_TENANT", default="common")
+MICROSOFT_OAUTH_AUTH_URL = env("MICROSOFT_OAUTH_AUTH_URL", default="")
+MICROSOFT_OAUTH_TOKEN_URL = env("MICROSOFT_OAUTH_TOKEN_URL", default="")
+
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/0")
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=None)

@@ -1,7 +1,35 @@
-from django.contrib import admin
+"""Email accounts in both admin sites.
 
-from mailaccounts.models import AccountGrant, EmailAccount
+`/admin/` (superusers): every account and field, grants, "Reveal password".
+`/crm/` (sales team): the accounts page, scoped by EmailAccount.objects.visible_to(user); a
+sales manager edits the settings of their own personal accounts (not the superuser-only
+fields of forms.SUPERUSER_FIELDS) and re-connects them ("Save and test connection", OAuth).
+"""
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_POST
+
+from crm.roles import Role, role_of
+from crm.site import ScopedAdmin, crm_site
+from mailaccounts import connection_test, oauth, usage
+from mailaccounts.accounts import notify_account
+from mailaccounts.forms import SUPERUSER_FIELDS, EmailAccountForm
+from mailaccounts.models import AccountGrant, AccountNotification, EmailAccount, ImapFolder
+from mailaccounts.presets import presets_for_script
 from mailaccounts.sync_admin import SyncAdminMixin
+
+NOTIFICATIONS_SHOWN = 10
+STATUS_FIELDS = ["status", "notification_log", "usage_chart"]
 
 
 class AccountGrantInline(admin.TabularInline):
@@ -10,19 +38,311 @@ class AccountGrantInline(admin.TabularInline):
     autocomplete_fields = ["user"]
 
 
-@admin.register(EmailAccount)
-class EmailAccountAdmin(SyncAdminMixin, admin.ModelAdmin):
+class ImapFolderInline(admin.TabularInline):
+    """The folders found by "Test connection": the user picks which ones to sync."""
+
+    model = ImapFolder
+    fields = ["name", "special_use", "is_active", "last_uid", "last_synced_at"]
+    readonly_fields = ["name", "special_use", "last_uid", "last_synced_at"]
+    extra = 0
+    verbose_name_plural = "Folders (tick the ones to sync)"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    # Whoever may see or change the account may see or change its folder choices.
+    def has_view_permission(self, request, obj=None):
+        return obj is None or EmailAccount.objects.visible_to(request.user).filter(pk=obj.pk).exists()
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None or EmailAccount.objects.editable_by(request.user).filter(pk=obj.pk).exists()
+
+
+class AccountAdminMixin:
+    """What both sites share: the form, the page layout, test connection, reveal, OAuth."""
+
+    form = EmailAccountForm
+    change_form_template = "admin/mailaccounts/emailaccount/change_form.html"
     list_display = [
         "email",
-        "owner",
-        "is_active",
+        "default_flag",
         "massmail",
         "is_main",
-        "do_import",
-        "daily_limit",
-        "sent_today",
+        "import_status",
+        "last_sent_at",
+        "sent_today_display",
+        "notification_list",
+        "connection_badge",
     ]
-    list_filter = ["is_active", "massmail", "is_main", "do_import", "provider"]
-    search_fields = ["email", "display_name", "owner__username"]
+    list_display_links = ["email"]
     list_select_related = ["owner"]
-    inlines = [AccountGrantInline]
+    search_fields = ["email", "display_name"]
+    actions = ["test_connection_action"]
+
+    def get_queryset(self, request):
+        recent = AccountNotification.objects.order_by("-created_at")[:NOTIFICATIONS_SHOWN]
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("owner")
+            .prefetch_related(Prefetch("notifications", queryset=recent, to_attr="recent_notifications"))
+        )
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = [
+            (
+                None,
+                {
+                    "fields": [
+                        *("owner", "email", "display_name", "reply_to", "provider", "is_default"),
+                        *("is_active", "is_main", "massmail", "daily_limit", "track_opens_clicks"),
+                        "assignment",
+                    ]
+                },
+            ),
+            (
+                "Sign-in",
+                {
+                    "fields": [
+                        "auth_method",
+                        "username",
+                        "password",
+                        *(["clear_password"] if obj is not None else []),
+                        "allow_untrusted_cert",
+                        *(["oauth_status"] if obj is not None else []),
+                    ]
+                },
+            ),
+            ("Sending (SMTP)", {"fields": ["smtp_host", "smtp_port", "smtp_security"]}),
+            ("Receiving (IMAP)", {"fields": ["imap_host", "imap_port", "imap_security"]}),
+            (
+                "Sync settings",
+                {
+                    "fields": [
+                        *("do_import", "sync_from", "sync_interval", "import_all", "exclude_patterns"),
+                        "create_unknown_contacts",
+                    ],
+                    "description": "Which folders are synced: tick them in the folder list below.",
+                },
+            ),
+        ]
+        if obj is not None:
+            fieldsets.insert(0, ("Status", {"fields": STATUS_FIELDS}))
+        if not self._may_change_credentials(request, obj):
+            fieldsets = [(name, opts) for name, opts in fieldsets if name != "Sign-in"]
+            fieldsets.insert(1, ("Sign-in", {"fields": ["auth_method", "login_display", "secret_display"]}))
+        return fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = [*STATUS_FIELDS, "oauth_status", "login_display", "secret_display"]
+        if not request.user.is_superuser:
+            readonly += SUPERUSER_FIELDS
+        return readonly
+
+    def get_inlines(self, request, obj):
+        inlines = [ImapFolderInline] if obj is not None else []
+        if request.user.is_superuser:
+            inlines.append(AccountGrantInline)
+        return inlines
+
+    def _may_change_credentials(self, request, obj):
+        return obj is None or self.has_change_permission(request, obj)
+
+    # --- columns -------------------------------------------------------------------------
+
+    @admin.display(description="Default", boolean=True, ordering="is_default")
+    def default_flag(self, obj):
+        return obj.is_default
+
+    @admin.display(description="IMAP import")
+    def import_status(self, obj):
+        if not obj.do_import:
+            return "off"
+        if not obj.last_sync_at:
+            return "on, not synced yet"
+        when = timezone.localtime(obj.last_sync_at).strftime("%Y-%m-%d %H:%M")
+        return f"on, {when}: {obj.last_sync_result}"
+
+    @admin.display(description="Sent today")
+    def sent_today_display(self, obj):
+        sent = obj.sent_today if obj.sent_today_date == timezone.localdate() else 0
+        percent = min(100, round(100 * sent / obj.daily_limit)) if obj.daily_limit else 100
+        return format_html(
+            '{} / {} <span class="progress" role="img" aria-label="{}% of the daily limit">'
+            '<span style="width: {}%"></span></span>',
+            sent,
+            obj.daily_limit,
+            percent,
+            percent,
+        )
+
+    @admin.display(description="Notifications")
+    def notification_list(self, obj):
+        notes = getattr(obj, "recent_notifications", None)
+        if notes is None:
+            notes = obj.notifications.all()[:NOTIFICATIONS_SHOWN]
+        return render_to_string("admin/mailaccounts/notifications.html", {"notes": notes})
+
+    @admin.display(description="Connection")
+    def connection_badge(self, obj):
+        if obj.needs_reconnect:
+            url = reverse(f"{self.admin_site.name}:mailaccounts_emailaccount_change", args=[obj.pk])
+            return format_html(
+                '<a class="badge error" href="{}" title="{}">Re-connect needed</a>', url, obj.last_error
+            )
+        if not obj.is_active:
+            return mark_safe('<span class="badge">Inactive</span>')
+        if obj.last_error:
+            return format_html('<span class="badge error" title="{}">Error</span>', obj.last_error)
+        return mark_safe('<span class="badge ok">OK</span>')
+
+    # --- the account's page ---------------------------------------------------------------
+
+    @admin.display(description="Status")
+    def status(self, obj):
+        return render_to_string(
+            "admin/mailaccounts/status.html", {"account": obj, "today": timezone.localdate()}
+        )
+
+    @admin.display(description="Notifications")
+    def notification_log(self, obj):
+        return render_to_string(
+            "admin/mailaccounts/notifications.html", {"notes": obj.notifications.all()[:50]}
+        )
+
+    @admin.display(description="Sent per day, last 30 days")
+    def usage_chart(self, obj):
+        return render_to_string(
+            "admin/mailaccounts/usage_chart.html", usage.chart_bars(usage.sent_per_day(obj))
+        )
+
+    @admin.display(description="OAuth2")
+    def oauth_status(self, obj):
+        return render_to_string(
+            "admin/mailaccounts/oauth_status.html",
+            {
+                "account": obj,
+                "providers": oauth.configured_providers(),
+                "start_url": self._url("oauth_start", obj),
+            },
+        )
+
+    @admin.display(description="User name")
+    def login_display(self, obj):
+        return obj.login
+
+    @admin.display(description="Password")
+    def secret_display(self, obj):
+        return "••••••••" if obj.password else "(none: sends without login)"
+
+    # --- views -----------------------------------------------------------------------------
+
+    def get_urls(self):
+        def view(name, func):
+            return path(
+                f"<path:object_id>/{name.replace('_', '-')}/",
+                self.admin_site.admin_view(require_POST(func)),
+                name=f"mailaccounts_emailaccount_{name}",
+            )
+
+        return [
+            view("reveal_password", self.reveal_password_view),
+            view("oauth_start", self.oauth_start_view),
+            path(
+                "oauth/callback/",
+                self.admin_site.admin_view(self.oauth_callback_view),
+                name="mailaccounts_emailaccount_oauth_callback",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _url(self, name, obj=None):
+        args = [obj.pk] if obj is not None else []
+        return reverse(f"{self.admin_site.name}:mailaccounts_emailaccount_{name}", args=args)
+
+    def _editable_object(self, request, object_id):
+        account = self.get_object(request, unquote(object_id))
+        if account is None or not self.has_change_permission(request, account):
+            raise PermissionDenied
+        return account
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["presets"] = presets_for_script()
+        context["may_reveal"] = request.user.is_superuser and obj is not None and bool(obj.password)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def response_change(self, request, obj):
+        if "_test_connection" in request.POST:
+            self._report_test(request, obj)
+            return HttpResponseRedirect(request.path)
+        return super().response_change(request, obj)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if "_test_connection" in request.POST:
+            self._report_test(request, obj)
+            return HttpResponseRedirect(self._url("change", obj))
+        return super().response_add(request, obj, post_url_continue)
+
+    def _report_test(self, request, account):
+        report = connection_test.test_connection(account)
+        for check in report.checks:
+            level = messages.SUCCESS if check.ok else messages.ERROR
+            self.message_user(request, f"{check.protocol}: {check.message}", level)
+
+    @admin.action(description="Test connection", permissions=["change"])
+    def test_connection_action(self, request, queryset):
+        for account in queryset.filter(pk__in=self.model.objects.editable_by(request.user))[:10]:
+            report = connection_test.test_connection(account, timeout=10)
+            level = messages.SUCCESS if report.ok else messages.ERROR
+            self.message_user(request, f"{account.email}: {report.summary}", level)
+
+    def reveal_password_view(self, request, object_id):
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        account = self._editable_object(request, object_id)
+        notify_account(account, f"Password revealed to {request.user.get_username()}.")
+        context = {**self.admin_site.each_context(request), "opts": self.opts, "original": account}
+        context["title"] = f"Password of {account.email}"
+        return render(request, "admin/mailaccounts/emailaccount/reveal_password.html", context)
+
+    def oauth_start_view(self, request, object_id):
+        account = self._editable_object(request, object_id)
+        provider = request.POST.get("provider", "")
+        callback = request.build_absolute_uri(self._url("oauth_callback"))
+        try:
+            return HttpResponseRedirect(oauth.authorization_url(account, provider, callback, request.user))
+        except oauth.OAuthError as error:
+            self.message_user(request, error.message, messages.ERROR)
+            return HttpResponseRedirect(self._url("change", account))
+
+    def oauth_callback_view(self, request):
+        callback = request.build_absolute_uri(self._url("oauth_callback"))
+        try:
+            account = oauth.complete_authorization(request.GET, callback, request.user)
+        except oauth.OAuthError as error:
+            self.message_user(request, error.message, messages.ERROR)
+            return HttpResponseRedirect(self._url("changelist"))
+        self.message_user(request, f"{account.email} is connected; testing it now.", messages.SUCCESS)
+        self._report_test(request, account)
+        return HttpResponseRedirect(self._url("change", account))
+
+
+@admin.register(EmailAccount)
+class EmailAccountAdmin(SyncAdminMixin, AccountAdminMixin, admin.ModelAdmin):
+    list_display = ["owner", *AccountAdminMixin.list_display, "daily_limit"]
+    list_filter = ["is_active", "needs_reconnect", "massmail", "is_main", "do_import", "provider"]
+    search_fields = ["email", "display_name", "owner__username"]
+
+
+@admin.register(EmailAccount, site=crm_site)
+class CrmEmailAccountAdmin(SyncAdminMixin, AccountAdminMixin, ScopedAdmin):
+    list_filter = ["massmail", "is_main", "do_import", "needs_reconnect"]
+
+    def get_list_display(self, request):
+        # A sales manager sees only their own accounts (and shared ones): no owner column.
+        if role_of(request.user) is Role.SALES_MANAGER:
+            return self.list_display
+        return ["owner", *self.list_display]

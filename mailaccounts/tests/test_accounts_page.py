@@ -1,0 +1,178 @@
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from crm.tests.fixtures import PASSWORD
+from mailaccounts.models import AccountGrant, AccountNotification, EmailAccount
+
+LIST = "/crm/mailaccounts/emailaccount/"
+SECRET = "pa55-word-never-shown"
+
+
+def change_url(account, site="crm"):
+    return f"/{site}/mailaccounts/emailaccount/{account.pk}/change/"
+
+
+@pytest.fixture
+def alices(alice):
+    return EmailAccount.objects.create(
+        owner=alice,
+        email="alice@crm.test",
+        password=SECRET,
+        smtp_host="smtp.crm.test",
+        massmail=True,
+        is_default=True,
+        daily_limit=80,
+        sent_today=12,
+        sent_today_date=timezone.localdate(),
+    )
+
+
+@pytest.fixture
+def bobs(bob):
+    return EmailAccount.objects.create(owner=bob, email="bob@crm.test", password="bobs-secret")
+
+
+def login(client, user):
+    client.login(username=user.username, password=PASSWORD)
+    return client
+
+
+def form_data(account, **changes):
+    data = {
+        "email": account.email,
+        "display_name": account.display_name,
+        "reply_to": "",
+        "provider": account.provider,
+        "massmail": "on" if account.massmail else "",
+        "track_opens_clicks": "",
+        "auth_method": account.auth_method,
+        "username": account.username,
+        "password": "",
+        "smtp_host": account.smtp_host,
+        "smtp_port": account.smtp_port,
+        "smtp_security": account.smtp_security,
+        "imap_host": account.imap_host,
+        "imap_port": account.imap_port,
+        "imap_security": account.imap_security,
+        "sync_from": account.sync_from,
+        "sync_interval": account.sync_interval,
+        "exclude_patterns": "",
+        "imap_folders-TOTAL_FORMS": "0",
+        "imap_folders-INITIAL_FORMS": "0",
+        "_save": "Save",
+    }
+    if account.is_default:
+        data["is_default"] = "on"
+    return data | changes
+
+
+def test_sales_manager_sees_own_account_with_counters_and_not_anothers(client, alice, alices, bobs):
+    AccountNotification.objects.create(account=alices, text="Mailing “Spring” finished.")
+    page = login(client, alice).get(LIST).content.decode()
+    assert "alice@crm.test" in page and "bob@crm.test" not in page
+    assert "12 / 80" in page
+    assert "Mailing “Spring” finished." in page
+    assert SECRET not in page
+
+
+def test_another_users_account_is_a_404(client, alice, bobs):
+    assert login(client, alice).get(change_url(bobs)).status_code == 404
+
+
+def test_the_change_form_never_renders_the_password(client, alice, alices):
+    page = login(client, alice).get(change_url(alices)).content.decode()
+    assert 'name="password"' in page
+    assert SECRET not in page
+    assert "Reveal password" not in page
+
+
+def test_a_blank_password_keeps_the_old_one(client, alice, alices):
+    response = login(client, alice).post(change_url(alices), form_data(alices, display_name="Alice A."))
+    assert response.status_code == 302, response.content.decode()[:3000]
+    alices.refresh_from_db()
+    assert (alices.display_name, alices.password) == ("Alice A.", SECRET)
+
+
+def test_a_new_password_replaces_it_and_clear_removes_it(client, alice, alices):
+    login(client, alice).post(change_url(alices), form_data(alices, password="n3w-one"))
+    alices.refresh_from_db()
+    assert alices.password == "n3w-one"
+    client.post(change_url(alices), form_data(alices, clear_password="on"))
+    alices.refresh_from_db()
+    assert alices.password == ""
+
+
+def test_sales_manager_cannot_change_superuser_fields(client, alice, alices):
+    login(client, alice).post(change_url(alices), form_data(alices, is_main="on", daily_limit="5000"))
+    alices.refresh_from_db()
+    assert (alices.is_main, alices.daily_limit) == (False, 80)
+
+
+def test_an_empty_host_takes_the_providers_preset(client, alice, alices):
+    data = form_data(alices, provider="gmail", smtp_host="", imap_host="", smtp_port="", imap_port="")
+    login(client, alice).post(change_url(alices), data)
+    alices.refresh_from_db()
+    assert (alices.smtp_host, alices.smtp_port, alices.smtp_security) == ("smtp.gmail.com", 587, "starttls")
+    assert (alices.imap_host, alices.imap_port, alices.imap_security) == ("imap.gmail.com", 993, "ssl")
+
+
+def test_no_provider_and_no_host_is_a_form_error(client, alice, alices):
+    response = login(client, alice).post(change_url(alices), form_data(alices, smtp_host=""))
+    assert response.status_code == 200
+    assert "Choose a provider or enter the SMTP server." in response.content.decode()
+
+
+def test_shared_account_granted_read_only_is_seen_but_not_editable(client, alice):
+    shared = EmailAccount.objects.create(email="sales@crm.test", password="shared-secret")
+    AccountGrant.objects.create(account=shared, user=alice, access="read")
+    login(client, alice)
+    assert "sales@crm.test" in client.get(LIST).content.decode()
+    page = client.get(change_url(shared)).content.decode()
+    assert "shared-secret" not in page and "••••••••" in page
+    response = client.post(change_url(shared), form_data(shared, display_name="Mine now"))
+    assert response.status_code == 403
+
+
+def test_company_manager_views_every_account_without_secrets(client, erin, alices, bobs):
+    login(client, erin)
+    page = client.get(LIST).content.decode()
+    assert "alice@crm.test" in page and "bob@crm.test" in page
+    assert SECRET not in client.get(change_url(alices)).content.decode()
+
+
+def test_only_superusers_reveal_a_password(client, alice, root, alices):
+    reveal = f"/admin/mailaccounts/emailaccount/{alices.pk}/reveal-password/"
+    login(client, alice)
+    assert client.post(f"/crm/mailaccounts/emailaccount/{alices.pk}/reveal-password/").status_code == 403
+    assert client.post(reveal).status_code == 302  # to the admin login: not for sales managers
+    client.logout()
+
+    login(client, root)
+    assert "Reveal password" in client.get(change_url(alices, "admin")).content.decode()
+    assert client.get(reveal).status_code == 405  # nothing on GET
+    response = client.post(reveal)
+    assert SECRET in response.content.decode()
+    assert alices.notifications.filter(text="Password revealed to root.").exists()
+
+
+def test_reconnect_badge_links_to_the_account(client, alice, alices):
+    EmailAccount.objects.filter(pk=alices.pk).update(
+        needs_reconnect=True, is_active=False, last_error="535 bad credentials"
+    )
+    page = login(client, alice).get(LIST).content.decode()
+    assert "Re-connect needed" in page and change_url(alices) in page
+    form = client.get(change_url(alices)).content.decode()
+    assert "Re-connect needed." in form and "Save and test connection" in form
+
+
+def test_usage_chart_counts_mailings_and_one_to_one_mail(client, alice, alices):
+    from crm.models import CrmEmail
+
+    yesterday = timezone.now() - datetime.timedelta(days=1)
+    CrmEmail.objects.create(account=alices, direction="out", subject="hi", date=yesterday)
+    CrmEmail.objects.create(account=alices, direction="in", subject="re: hi", date=yesterday)
+    page = login(client, alice).get(change_url(alices)).content.decode()
+    assert "1 sent in 30 days" in page
+    assert "<svg" in page
