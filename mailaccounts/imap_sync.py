@@ -510,7 +510,7 @@ def store(account, folder_name, uid, parsed, links, outgoing, progress=None, for
         _refresh_existing(existing, folder_name, uid, links if force_links else None)
         return existing
     cache = progress.people if progress is not None else None
-    linking.auto_link(links, parsed, account, outgoing, cache)
+    linking.auto_link(links, parsed, account, outgoing, cache, index.parties if index else None)
     wants_contact = not outgoing and account.create_unknown_contacts and not parsed.is_auto_reply
     if wants_contact and linking.create_unknown_contact(links, parsed, account) and cache is not None:
         cache.clear()  # the new contact now answers lookups of its address

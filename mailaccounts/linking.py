@@ -16,9 +16,13 @@ per owner, "Private persons", because a Contact must have a Company.
 from __future__ import annotations
 
 import fnmatch
+from collections import defaultdict
 from dataclasses import dataclass
+from functools import reduce
+from operator import or_
 
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 from crm.models import Company, Contact, CrmEmail, Deal, Lead, Request
 from crm.tickets import find_tickets
@@ -124,6 +128,32 @@ def has_ticket(text: str) -> bool:
     return bool(find_tickets(text))
 
 
+class Parties:
+    """The Contacts, Leads and Companies of a batch's addresses and domains, in four queries."""
+
+    def __init__(self, addresses):
+        addresses = {a.lower() for a in addresses if a and "@" in a}
+        domains = {a.rpartition("@")[2] for a in addresses} - FREE_MAIL_DOMAINS
+        self.contacts, self.leads = defaultdict(list), defaultdict(list)
+        self.companies, self.by_domain = defaultdict(list), defaultdict(list)
+        if addresses:
+            by_address = {"lower_email__in": addresses}
+            for contact in (
+                Contact.objects.annotate(lower_email=Lower("email"))
+                .filter(**by_address)
+                .select_related("company")
+            ):
+                self.contacts[contact.lower_email].append(contact)
+            for lead in Lead.objects.annotate(lower_email=Lower("email")).filter(**by_address):
+                self.leads[lead.lower_email].append(lead)
+            for company in Company.objects.annotate(lower_email=Lower("email")).filter(**by_address):
+                self.companies[company.lower_email].append(company)
+        if domains:
+            same_domain = reduce(or_, (Q(email__iendswith="@" + d) for d in domains))
+            for company in Company.objects.filter(same_domain):
+                self.by_domain[company.domain].append(company)
+
+
 class ThreadIndex:
     """The records a batch of messages may name, loaded in a few queries for the whole batch.
 
@@ -154,7 +184,11 @@ class ThreadIndex:
                 .order_by("-date", "-id")
             ):
                 self.earlier.setdefault(email.message_id, email)
+        self.parties = None
         if account is not None:
+            self.parties = Parties(
+                a for p in parsed_messages for _, a in [(p.sender_name, p.sender), *p.to, *p.cc]
+            )
             ids = [p.message_id for p in parsed_messages if p.message_id]
             self.stored_ids = set(
                 CrmEmail.objects.filter(account=account, message_id__in=ids).values_list(
@@ -201,7 +235,9 @@ def counterpart_addresses(parsed: ParsedMessage, account, outgoing: bool) -> lis
     return [(name, address) for name, address in pairs if address and address not in own]
 
 
-def auto_link(links: Links, parsed: ParsedMessage, account, outgoing: bool, cache=None) -> Links:
+def auto_link(
+    links: Links, parsed: ParsedMessage, account, outgoing: bool, cache=None, parties: Parties | None = None
+) -> Links:
     """Fill contact/company/lead from the thread's record, then by address, domain and name.
 
     `cache` (a dict kept for one sync) saves the lookups of a party seen before."""
@@ -216,7 +252,7 @@ def auto_link(links: Links, parsed: ParsedMessage, account, outgoing: bool, cach
             break
         key = (name, address)
         if key not in cache:
-            cache[key] = _lookup_party(name, address, account.owner_id)
+            cache[key] = _lookup_party(name, address, account.owner_id, parties)
         contact, lead, company = cache[key]
         if links.contact is None and links.lead is None:
             links.contact, links.lead = contact, lead
@@ -226,13 +262,16 @@ def auto_link(links: Links, parsed: ParsedMessage, account, outgoing: bool, cach
     return links
 
 
-def _lookup_party(name: str, address: str, owner_id):
+def _lookup_party(name: str, address: str, owner_id, parties: Parties | None = None):
     """(contact, lead, company) for one address: by address, company domain, then name."""
-    contact = _pick(Contact.objects.filter(email__iexact=address).select_related("company"), owner_id)
-    lead = _pick(Lead.objects.filter(email__iexact=address), owner_id)
+    if parties is None:
+        parties = Parties([address])
+    contact = _pick(parties.contacts[address], owner_id)
+    lead = _pick(parties.leads[address], owner_id)
     company = contact.company if contact else None
-    company = company or _pick(Company.objects.filter(email__iexact=address), owner_id)
-    company = company or company_for_domain(address, owner_id)
+    company = company or _pick(parties.companies[address], owner_id)
+    domain = address.rpartition("@")[2]
+    company = company or _pick(parties.by_domain[domain], owner_id)
     if contact is None and lead is None and name:
         contact = _by_name(Contact, name, company)
         lead = None if contact else _by_name(Lead, name, None)
@@ -240,16 +279,9 @@ def _lookup_party(name: str, address: str, owner_id):
     return contact, lead, company
 
 
-def company_for_domain(address: str, owner_id=None) -> Company | None:
-    domain = address.rpartition("@")[2].lower()
-    if not domain or domain in FREE_MAIL_DOMAINS:
-        return None
-    return _pick(Company.objects.filter(email__iendswith="@" + domain), owner_id)
-
-
-def _pick(queryset, owner_id):
+def _pick(rows, owner_id):
     """The owner's own record, else the only one; several others are ambiguous: none."""
-    rows = list(queryset[:20])
+    rows = list(rows[:20])
     if owner_id is not None:
         mine = [row for row in rows if row.owner_id == owner_id]
         if len(mine) == 1:
