@@ -1,6 +1,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -12,4 +13,15 @@ app.autodiscover_tasks()
 app.conf.beat_schedule["poll-imap-accounts"] = {
     "task": "mailaccounts.tasks.poll_imap_accounts",
     "schedule": 60.0,
+}
+
+# One-to-one mail (crm/compose.py, crm/inbox.py).
+app.conf.beat_schedule["send-scheduled-emails"] = {
+    "task": "crm.tasks.send_scheduled_emails",
+    "schedule": 30.0,
+}
+app.conf.beat_schedule["route-new-mail"] = {"task": "crm.tasks.route_new_mail", "schedule": 60.0}
+app.conf.beat_schedule["daily-digests"] = {
+    "task": "crm.tasks.send_daily_digests",
+    "schedule": crontab(hour=7, minute=0),
 }

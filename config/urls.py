@@ -9,6 +9,8 @@ from crm.site import crm_site
 urlpatterns = [
     path("", RedirectView.as_view(url="/crm/", permanent=False)),
     path("admin/", admin.site.urls),
+    # Before the site's catch-all: /crm/mail/ is the inbox, compose, templates and reports.
+    path("crm/mail/", include("crm.urls")),
     path("crm/", crm_site.urls),
     path("m/", include("massmail.urls")),
 ]

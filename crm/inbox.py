@@ -1,8 +1,15 @@
 """The inbox: conversations threaded by References/In-Reply-To, folders, unread state."""
 
 import re
+from dataclasses import dataclass
+from datetime import timedelta
 
-from crm.models import CrmEmail
+from django.conf import settings
+from django.db.models import CharField, Count, F, Max, Q, Value
+from django.db.models.functions import Cast, Coalesce, NullIf
+from django.utils import timezone
+
+from crm.models import CrmEmail, Notification
 
 MESSAGE_ID_RE = re.compile(r"<[^<>\s]+>")
 
@@ -31,3 +38,280 @@ def thread_key_for(email):
         )
         return parent_key or parents[0]
     return email.message_id or ""
+
+
+# --- listing -----------------------------------------------------------------------------------
+
+
+def conversation_key():
+    """SQL for an email's conversation: its thread key, else its own Message-ID, else its id."""
+    return Coalesce(
+        NullIf(F("thread_key"), Value("")),
+        NullIf(F("message_id"), Value("")),
+        Cast("id", output_field=CharField()),
+    )
+
+
+def folders_for(user):
+    """The active folders of the accounts a user may read, personal and shared."""
+    from mailaccounts.models import EmailAccount, ImapFolder
+
+    return (
+        ImapFolder.objects.filter(account__in=EmailAccount.objects.readable_by(user), is_active=True)
+        .select_related("account")
+        .order_by("account__email", "name")
+    )
+
+
+def mail_of(user, account_id=None, folder=None, q="", unread=False, assigned_to_me=False):
+    """Stored and sent mail the user may see (drafts are on their own page), filtered."""
+    emails = CrmEmail.objects.visible_to(user).filter(
+        status__in=[CrmEmail.Status.STORED, CrmEmail.Status.SENT]
+    )
+    if account_id:
+        emails = emails.filter(account_id=account_id)
+    if folder:
+        emails = emails.filter(folder=folder)
+    if q:
+        emails = emails.filter(
+            Q(subject__icontains=q)
+            | Q(sender__icontains=q)
+            | Q(recipients__icontains=q)
+            | Q(text__icontains=q)
+        )
+    if unread:
+        emails = emails.filter(is_read=False)
+    if assigned_to_me:
+        emails = emails.filter(assigned_to=user)
+    return emails
+
+
+@dataclass
+class Conversation:
+    key: str
+    count: int
+    unread: int
+    last_date: object
+    latest: CrmEmail
+
+
+def conversations(emails, limit=50, offset=0):
+    """Conversations among `emails`, the most recent first, each with its latest message."""
+    groups = list(
+        emails.annotate(conversation=conversation_key())
+        .values("conversation")
+        .annotate(
+            count=Count("id"),
+            unread=Count("id", filter=Q(is_read=False)),
+            last_date=Max(Coalesce("date", "created_at")),
+            last_id=Max("id"),
+        )
+        .order_by("-last_date", "-last_id")[offset : offset + limit]
+    )
+    latest = (
+        emails.annotate(conversation=conversation_key())
+        .filter(conversation__in=[g["conversation"] for g in groups])
+        .order_by("conversation", "-date", "-id")
+        .distinct("conversation")
+        .select_related("account", "assigned_to")
+    )
+    by_key = {e.conversation: e for e in latest}
+    return [
+        Conversation(g["conversation"], g["count"], g["unread"], g["last_date"], by_key[g["conversation"]])
+        for g in groups
+        if g["conversation"] in by_key
+    ]
+
+
+def conversation_of(user, key):
+    """Every message of one conversation that the user may see, oldest first."""
+    return list(
+        CrmEmail.objects.visible_to(user)
+        .annotate(conversation=conversation_key())
+        .filter(conversation=key)
+        .exclude(status__in=[CrmEmail.Status.DRAFT, CrmEmail.Status.SCHEDULED])
+        .select_related("account", "assigned_to")
+        .prefetch_related("attachments")
+        .order_by("date", "id")
+    )
+
+
+def mark_read(user, key, read=True):
+    return (
+        CrmEmail.objects.visible_to(user)
+        .annotate(conversation=conversation_key())
+        .filter(conversation=key)
+        .exclude(is_read=read)
+        .update(is_read=read)
+    )
+
+
+def unread_count(user):
+    return mail_of(user, unread=True).filter(direction=CrmEmail.Direction.INCOMING).count()
+
+
+# --- shared mailboxes: assignment and notifications ---------------------------------------------
+
+
+def members_of(account):
+    """Users who read a shared account (full or read access), or the owner of a personal one."""
+    from crm.models import User
+    from mailaccounts.models import Access
+
+    if account.owner_id:
+        return User.objects.filter(pk=account.owner_id)
+    return User.objects.filter(
+        account_grants__account=account, account_grants__access__in=[Access.FULL, Access.READ], is_active=True
+    ).distinct()
+
+
+def assign(key, assignee, by=None, account=None):
+    """Assign every message of a conversation and tell the assignee. Returns the count."""
+    emails = CrmEmail.objects.annotate(conversation=conversation_key()).filter(conversation=key)
+    if account is not None:
+        emails = emails.filter(account=account)
+    updated = emails.update(assigned_to=assignee)
+    latest = emails.order_by("-date", "-id").first()
+    if assignee is not None and latest is not None and assignee != by:
+        who = f" by {by.name}" if by is not None else ""
+        Notification.objects.create(
+            user=assignee,
+            kind=Notification.Kind.ASSIGNED,
+            email=latest,
+            text=f"Assigned to you{who}: “{latest.subject or '(no subject)'}” from {latest.sender}"[:500],
+        )
+    return updated
+
+
+def _territory(email):
+    for record in (email.company, email.contact and email.contact.company, email.lead, email.contact):
+        if record is not None and record.country:
+            return record.country.strip().lower()
+    return ""
+
+
+def _products(email):
+    tag_ids = set()
+    for record in (email.contact, email.company, email.lead):
+        if record is not None:
+            tag_ids |= set(record.tags.values_list("id", flat=True))
+    return tag_ids
+
+
+def choose_assignee(account, email, now):
+    """The member a new conversation goes to by the account's strategy, or None (by hand)."""
+    from mailaccounts.models import Access
+
+    strategy = account.assignment
+    if strategy == "manual" or account.owner_id:
+        return None
+    grants = account.grants.filter(access__in=[Access.FULL, Access.READ], user__is_active=True)
+    if strategy == "territory":
+        country = _territory(email)
+        grants = [
+            g for g in grants if country and country in {c.strip().lower() for c in g.countries.split(",")}
+        ]
+    elif strategy == "product":
+        tags = _products(email)
+        grants = grants.filter(products__in=tags).distinct() if tags else grants.none()
+    # Round-robin, and the tie-break of the others: who was assigned least recently.
+    ordered = sorted(grants, key=lambda g: (g.last_assigned_at is not None, g.last_assigned_at or now, g.pk))
+    if not ordered:
+        return None
+    chosen = ordered[0]
+    type(chosen).objects.filter(pk=chosen.pk).update(last_assigned_at=now)
+    return chosen.user
+
+
+def route_new_mail(now=None, limit=500):
+    """Assign new incoming conversations of shared accounts and notify people of new mail.
+
+    Runs on beat over the unrouted rows (a partial index); each row is claimed by setting
+    `routed_at`, so two runs never notify twice.
+    """
+    now = now or timezone.now()
+    routed = 0
+    pending = CrmEmail.objects.filter(direction=CrmEmail.Direction.INCOMING, routed_at__isnull=True).order_by(
+        "created_at"
+    )
+    for email in pending.select_related("account", "company", "contact__company", "lead")[:limit]:
+        if not CrmEmail.objects.filter(pk=email.pk, routed_at__isnull=True).update(routed_at=now):
+            continue
+        routed += 1
+        account = email.account
+        if account is None or email.is_auto_reply:
+            continue
+        key = email.thread_key or email.message_id or str(email.pk)
+        earlier = (
+            CrmEmail.objects.annotate(conversation=conversation_key())
+            .filter(conversation=key, account=account, assigned_to__isnull=False)
+            .exclude(pk=email.pk)
+            .values_list("assigned_to", flat=True)
+            .first()
+        )
+        if earlier is not None:
+            CrmEmail.objects.filter(pk=email.pk).update(assigned_to_id=earlier)
+            recipients = [earlier]
+        else:
+            assignee = choose_assignee(account, email, now)
+            if assignee is not None:
+                assign(key, assignee, account=account)
+                continue  # the assignment notification says it all
+            recipients = list(members_of(account).values_list("pk", flat=True))
+        Notification.objects.bulk_create(
+            Notification(
+                user_id=user_id,
+                kind=Notification.Kind.NEW_EMAIL,
+                email=email,
+                text=f"New email from {email.sender}: “{email.subject or '(no subject)'}”"[:500],
+            )
+            for user_id in recipients
+        )
+    return routed
+
+
+def notifications_of(user, unread_only=False):
+    notes = Notification.objects.filter(user=user).select_related("email")
+    return notes.filter(is_read=False) if unread_only else notes
+
+
+def digest_text(user, now):
+    """The daily digest of a user, or "" when there is nothing to say."""
+    since = now - timedelta(days=1)
+    notes = list(notifications_of(user, unread_only=True).filter(created_at__gte=since)[:50])
+    assigned = mail_of(user, unread=True, assigned_to_me=True).count()
+    if not notes and not assigned:
+        return ""
+    lines = [f"Good morning {user.name},", ""]
+    if assigned:
+        lines.append(f"{assigned} unread email(s) assigned to you.")
+    if notes:
+        lines.append(f"{len(notes)} notification(s) in the last day:")
+        lines += [f"- {n.created_at:%H:%M} {n.text}" for n in notes]
+    lines += ["", f"Your inbox: {settings.SITE_URL}/crm/mail/"]
+    return "\n".join(lines)
+
+
+def send_daily_digests(now=None):
+    """Mail each user who asked for it their digest, through their default account."""
+    from email.message import EmailMessage
+
+    from crm.compose import default_account
+    from crm.models import User
+    from mailaccounts.models import EmailAccount
+    from mailaccounts.smtp import AccountMailer
+
+    now = now or timezone.now()
+    sent = 0
+    for user in User.objects.filter(email_digest=True, is_active=True).exclude(email=""):
+        text = digest_text(user, now)
+        account = default_account(user, EmailAccount.objects.sendable_by(user).filter(is_active=True))
+        if not text or account is None:
+            continue
+        message = EmailMessage()
+        message["From"], message["To"] = account.email, user.email
+        message["Subject"] = f"Your CRM mail, {now:%Y-%m-%d}"
+        message.set_content(text)
+        with AccountMailer(account) as mailer:
+            sent += mailer.send(message).ok
+    return sent
