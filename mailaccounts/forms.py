@@ -34,6 +34,15 @@ class EmailAccountForm(forms.ModelForm):
             *("do_import", "sync_from", "sync_interval", "import_all", "exclude_patterns"),
             "create_unknown_contacts",
         ]
+        labels = {
+            "smtp_host": "SMTP server",
+            "smtp_port": "SMTP port",
+            "smtp_security": "SMTP security",
+            "imap_host": "IMAP server",
+            "imap_port": "IMAP port",
+            "imap_security": "IMAP security",
+            "auth_method": "Sign in with",
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,0 +1,46 @@
+import pytest
+from django.utils import timezone
+
+from crm.tests.fixtures import PASSWORD
+from mailaccounts.models import AccountNotification, EmailAccount
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_sales_manager_sees_own_account_with_counters_not_anothers(page, live_server, alice, bob):
+    mine = EmailAccount.objects.create(
+        owner=alice,
+        email="alice@crm.test",
+        password="never-shown",
+        smtp_host="smtp.crm.test",
+        massmail=True,
+        daily_limit=50,
+        sent_today=7,
+        sent_today_date=timezone.localdate(),
+        needs_reconnect=True,
+        last_error="535 5.7.8 Bad credentials",
+    )
+    AccountNotification.objects.create(account=mine, level="error", text="Re-connect needed: wrong password")
+    EmailAccount.objects.create(owner=bob, email="bob@crm.test")
+
+    page.goto(f"{live_server.url}/crm/login/")
+    page.fill("#id_username", alice.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{live_server.url}/crm/")
+    page.goto(f"{live_server.url}/crm/mailaccounts/emailaccount/")
+
+    rows = page.locator("#result_list tbody tr")
+    assert rows.count() == 1
+    row = rows.first.inner_text()
+    assert "alice@crm.test" in row and "7 / 50" in row
+    assert "Re-connect needed: wrong password" in row
+    assert "bob@crm.test" not in page.content()
+
+    page.click("text=Re-connect needed >> nth=-1")  # the badge links to the account's page
+    page.wait_for_url(f"**/crm/mailaccounts/emailaccount/{mine.pk}/change/")
+    assert page.locator("#id_password").input_value() == ""
+    assert "never-shown" not in page.content()
+    page.select_option("#id_provider", "yahoo")  # the preset fills the server fields
+    assert page.locator("#id_smtp_host").input_value() == "smtp.mail.yahoo.com"
+    assert page.locator("#id_smtp_port").input_value() == "465"
