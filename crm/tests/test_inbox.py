@@ -1,0 +1,112 @@
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from crm import inbox
+from crm.models import CrmEmail
+from crm.tests.fixtures import PASSWORD
+from crm.tests.mail_fixtures import *  # noqa: F403
+from crm.tests.mail_fixtures import account_on
+from mailaccounts.models import AccountGrant, EmailAccount, ImapFolder
+
+T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+
+
+def mail(account, message_id, minutes=0, **extra):
+    extra.setdefault("direction", "in")
+    extra.setdefault("folder", "INBOX")
+    return CrmEmail.objects.create(
+        account=account,
+        message_id=message_id,
+        date=T0 + dt.timedelta(minutes=minutes),
+        sender=extra.pop("sender", "jane@acme.test"),
+        **extra,
+    )
+
+
+@pytest.fixture
+def personal(alice):
+    return account_on(None, alice)
+
+
+@pytest.fixture
+def shared(bob):
+    account = EmailAccount.objects.create(email="sales@crm.test", smtp_host="127.0.0.1")
+    AccountGrant.objects.create(account=account, user=bob, access="read")
+    ImapFolder.objects.create(account=account, name="INBOX")
+    return account
+
+
+def test_replies_join_the_conversation_of_their_first_reference(personal):
+    root = mail(personal, "<a@x>", subject="Offer")
+    reply = mail(personal, "<b@x>", 5, in_reply_to="<a@x>", references="<a@x>", subject="Re: Offer")
+    # A client that dropped References: the stored parent's conversation still wins.
+    late = mail(personal, "<c@x>", 9, in_reply_to="<b@x>", subject="Re: Re: Offer")
+    other = mail(personal, "<z@x>", 7, subject="Unrelated")
+    assert root.thread_key == reply.thread_key == late.thread_key == "<a@x>"
+    threads = inbox.conversations(CrmEmail.objects.all())
+    assert [(t.key, t.count, t.latest) for t in threads] == [("<a@x>", 3, late), ("<z@x>", 1, other)]
+
+
+def test_inbox_shows_the_mail_of_accounts_one_may_read(alice, bob, carol, personal, shared):
+    mail(personal, "<p@x>", subject="Personal")
+    mail(shared, "<s@x>", subject="Shared")
+    subjects = {user: {e.subject for e in inbox.mail_of(user)} for user in (alice, bob, carol)}
+    assert subjects == {alice: {"Personal"}, bob: {"Shared"}, carol: set()}
+    assert [f.name for f in inbox.folders_for(bob)] == ["INBOX"]
+
+
+def test_mail_linked_to_a_record_shows_to_whoever_sees_the_record(dana, carol, jane, shared):
+    mail(shared, "<r@x>", subject="About Jane", contact=jane)
+    assert [e.subject for e in inbox.mail_of(dana)] == ["About Jane"]
+    assert not inbox.mail_of(carol).exists()
+
+
+def test_search_and_unread(alice, personal):
+    mail(personal, "<1@x>", subject="Invoice 42", is_read=True)
+    mail(personal, "<2@x>", subject="Hello", text="about the invoice")
+    mail(personal, "<3@x>", subject="Lunch")
+    assert {e.subject for e in inbox.mail_of(alice, q="invoice")} == {"Invoice 42", "Hello"}
+    assert {e.subject for e in inbox.mail_of(alice, unread=True)} == {"Hello", "Lunch"}
+    assert inbox.unread_count(alice) == 2
+
+
+def test_drafts_stay_out_of_the_inbox(alice, personal):
+    mail(personal, "", status="draft", direction="out", subject="Unfinished")
+    assert not inbox.mail_of(alice).exists()
+
+
+def logged_in(client, user):
+    assert client.login(username=user.username, password=PASSWORD)
+    return client
+
+
+def test_inbox_and_conversation_pages(client, alice, personal):
+    mail(personal, "<a@x>", subject="Offer", text="Dear Alice")
+    mail(personal, "<b@x>", 5, in_reply_to="<a@x>", references="<a@x>", subject="Re: Offer")
+    client = logged_in(client, alice)
+    page = client.get(reverse("mail:inbox"))
+    assert page.status_code == 200 and "Re: Offer" in page.content.decode()
+    assert "2 unread" in page.content.decode()
+    thread = client.get(reverse("mail:thread"), {"key": "<a@x>"})
+    assert thread.status_code == 200 and "Dear Alice" in thread.content.decode()
+    assert CrmEmail.objects.filter(is_read=False).count() == 2, "a GET changes nothing"
+    client.post(reverse("mail:mark_read"), {"key": "<a@x>"}, HTTP_HX_REQUEST="true")
+    assert not CrmEmail.objects.filter(is_read=False).exists()
+    client.post(reverse("mail:mark_read"), {"key": "<a@x>", "read": "0"})
+    assert CrmEmail.objects.filter(is_read=False).count() == 2
+
+
+def test_a_conversation_one_may_not_read_is_a_404(client, carol, personal):
+    mail(personal, "<a@x>", subject="Offer")
+    assert logged_in(client, carol).get(reverse("mail:thread"), {"key": "<a@x>"}).status_code == 404
+
+
+def test_reply_from_a_conversation_opens_a_threaded_draft(client, alice, personal):
+    incoming = mail(personal, "<a@x>", subject="Offer")
+    response = logged_in(client, alice).post(reverse("mail:reply", args=[incoming.pk]))
+    draft = CrmEmail.objects.get(status="draft")
+    assert response["Location"] == reverse("mail:compose_edit", args=[draft.pk])
+    assert (draft.in_reply_to, draft.subject, draft.thread_key) == ("<a@x>", "Re: Offer", "<a@x>")
+    assert client.get(response["Location"]).status_code == 200
