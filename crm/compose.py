@@ -7,7 +7,6 @@ message a person can act on, so nothing typed is lost.
 """
 
 import mimetypes
-import re
 from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
@@ -19,10 +18,11 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
-from django.utils.html import escape, linebreaks, strip_tags
+from django.utils.html import escape, linebreaks
 
 from crm.models import Company, Contact, CrmEmail, CrmEmailAttachment, Deal, Lead, Notification, Request
 from crm.tickets import subject_with_ticket
+from massmail.rendering import html_to_text, make_message_id, render_for_record
 
 RECORD_MODELS = {"request": Request, "deal": Deal, "contact": Contact, "company": Company, "lead": Lead}
 # A claim older than this is a dead worker's, not a slow server's.
@@ -181,12 +181,6 @@ def save_draft(email, data, files=()):
     return email
 
 
-def html_to_text(html):
-    text = re.sub(r"(?i)<br\s*/?>|</p>|</div>|</li>|</h\d>", "\n", html or "")
-    text = strip_tags(text)
-    return re.sub(r"\n{3,}", "\n\n", text).strip()
-
-
 def text_to_html(text):
     return linebreaks(escape(text))
 
@@ -235,8 +229,6 @@ def reply_draft(user, original, forward=False):
 
 def render_body(email):
     """Subject and HTML with `{{ variables }}` filled for the record, and the signature."""
-    from massmail.rendering import render_for_record
-
     record = email.contact or email.lead or email.company
     subject, html = render_for_record(email.subject, email.html, record=record, user=email.owner)
     if email.signature_id:
@@ -324,7 +316,6 @@ def send_email(email, user=None, from_statuses=(CrmEmail.Status.DRAFT,)):
     from mailaccounts.accounts import record_auth_failure
     from mailaccounts.smtp import AccountMailer
     from mailaccounts.smtp import Outcome as SmtpOutcome
-    from massmail.rendering import make_message_id
 
     problem = check_ready(email, user)
     if problem:
@@ -341,7 +332,7 @@ def send_email(email, user=None, from_statuses=(CrmEmail.Status.DRAFT,)):
     ticket = ticket_of(email)
     try:
         subject, html = render_body(email)
-    except Exception as error:  # a template error is the author's to fix, not a crash
+    except (ValueError, LookupError, TypeError) as error:  # a bad variable is the author's to fix
         return _fail(email, f"The template could not be filled in: {error}", repr(error))
     if ticket:
         subject = subject_with_ticket(subject, ticket)

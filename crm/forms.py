@@ -86,7 +86,9 @@ class EmailTemplateForm(forms.ModelForm):
         from massmail.rendering import validate_template
 
         data = super().clean()
-        for error in validate_template(data.get("subject", ""), data.get("body", "")):
+        for error in validate_template(
+            data.get("subject", ""), data.get("body", ""), require_unsubscribe=False
+        ):
             self.add_error(None, error)
         return data
 
