@@ -1,0 +1,430 @@
+"""Turning a Message into one email per recipient: templates compiled once, rendered cheaply.
+
+`compile_message(mailing)` parses the subject, the HTML body (with the signature appended),
+and a plain-text version derived from the HTML, and reads the attachments, once per mailing.
+`CompiledMessage.render(recipient, account)` then fills the variables for one recipient and
+builds the `email.message.EmailMessage` without touching the database, provided the
+recipient was fetched with
+
+    MailingRecipient.objects.select_related("company", "contact__company", "lead")
+
+(`render` reads `recipient.company`, `recipient.contact`, `recipient.contact.company` and
+`recipient.lead`, and only the ids of `recipient.mailing` and of the account).
+
+Templates use a dedicated Django template `Engine`: autoescaping on for HTML, no template
+loaders, and only a handful of harmless tags and filters (no `{% load %}`, `{% include %}`,
+`{% debug %}`), so a message author can only print the variables we hand them.
+
+Variables: `first_name`, `last_name`, `full_name`, `company`, `email`, `unsubscribe_url`,
+and `user.name`, `user.first_name`, `user.last_name`, `user.email` (the mailing's owner).
+"""
+
+import email.utils
+import functools
+import mimetypes
+import re
+import secrets
+from dataclasses import dataclass
+from email import policy
+from email.message import EmailMessage
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.template import Context, Engine, Library, TemplateSyntaxError, defaultfilters, defaulttags
+from django.template.base import VariableNode
+from django.utils import timezone
+
+VARIABLES = ("first_name", "last_name", "full_name", "company", "email", "unsubscribe_url", "user")
+USER_VARIABLES = ("name", "first_name", "last_name", "email")
+
+# --- the template engine --------------------------------------------------------------------
+
+# Exposed to templates as the engine's only builtins (see `_engine`).
+register = Library()
+for _name in ("if", "for", "with", "comment", "firstof", "now", "spaceless", "verbatim", "templatetag"):
+    register.tag(_name, defaulttags.register.tags[_name])
+for _name in (
+    "default", "default_if_none", "upper", "lower", "title", "capfirst", "date", "time",
+    "truncatechars", "truncatewords", "yesno", "linebreaksbr", "length", "first", "last", "join",
+):  # fmt: skip
+    register.filter(_name, defaultfilters.register.filters[_name])
+
+
+@functools.cache
+def _engine(autoescape=True, debug=False):
+    return Engine(
+        dirs=[],
+        app_dirs=False,
+        loaders=[],
+        libraries={},
+        builtins=["massmail.rendering"],
+        autoescape=autoescape,
+        debug=debug,
+        string_if_invalid="",
+    )
+
+
+def _compile(source, autoescape=True):
+    return _engine(autoescape).from_string(source or "")
+
+
+def _site_host():
+    return urlsplit(settings.SITE_URL).hostname or "localhost"
+
+
+def make_message_id() -> str:
+    """A new Message-ID on our own domain, so replies and bounces can be matched to us."""
+    return f"<{secrets.token_urlsafe(18)}@{_site_host()}>"
+
+
+# --- header safety --------------------------------------------------------------------------
+
+_LINE_BREAKS = re.compile(r"[\r\n\x00\u2028\u2029\x85\x0b\x0c]+")
+
+
+def one_line(value) -> str:
+    """A header value with every line break made a space: nothing can start a new header."""
+    return _LINE_BREAKS.sub(" ", str(value or "")).strip()
+
+
+def has_line_break(value) -> bool:
+    return bool(_LINE_BREAKS.search(str(value or "")))
+
+
+class RenderError(ValueError):
+    """This recipient cannot be mailed (e.g. an unusable address); the rest of the batch can."""
+
+
+# --- plain text from HTML -------------------------------------------------------------------
+
+_BLOCKS = {
+    "p", "div", "table", "tr", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
+    "pre", "hr", "address", "center", "dl", "dt", "dd", "caption", "li",
+}  # fmt: skip
+_SKIPPED = {"style", "script", "head", "title"}
+
+
+class _TextMaker(HTMLParser):
+    """Readable text from mail HTML: blocks on their own lines, links as "text (url)"."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.out = []
+        self.skip = 0
+        self.links = []  # (href, index in out where the link text starts)
+        self.pre = 0
+
+    def newline(self, count=1):
+        text = "".join(self.out).rstrip(" ")
+        have = len(text) - len(text.rstrip("\n"))
+        if text and have < count:
+            self.out = [text, "\n" * (count - have)]
+        elif text:
+            self.out = [text]
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag in _SKIPPED:
+            self.skip += 1
+        elif tag == "br":
+            self.out.append("\n")
+        elif tag == "li":
+            self.newline()
+            self.out.append("- ")
+        elif tag in ("p", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "table", "pre"):
+            self.newline(2)
+            self.pre += tag == "pre"
+        elif tag in _BLOCKS:
+            self.newline()
+        elif tag in ("td", "th"):
+            self.out.append(" ")
+        elif tag == "a":
+            self.links.append((attrs.get("href") or "", len(self.out)))
+        elif tag == "img" and attrs.get("alt"):
+            self.out.append(attrs["alt"])
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag):
+        if tag in _SKIPPED:
+            self.skip = max(0, self.skip - 1)
+        elif tag == "a" and self.links:
+            href, start = self.links.pop()
+            label = "".join(self.out[start:]).strip()
+            if href and not href.startswith(("#", "cid:")) and href != label:
+                target = href[7:] if href.startswith("mailto:") else href
+                if not label:
+                    self.out.append(target)
+                elif target != label:
+                    self.out.append(f" ({target})")
+        elif tag in ("p", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "table", "pre"):
+            self.newline(2)
+            self.pre -= tag == "pre"
+        elif tag in _BLOCKS:
+            self.newline()
+
+    def handle_data(self, data):
+        if self.skip:
+            return
+        self.out.append(data if self.pre else re.sub(r"\s+", " ", data))
+
+    def text(self):
+        lines = (line.strip() for line in "".join(self.out).splitlines())
+        return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def html_to_text(html: str) -> str:
+    parser = _TextMaker()
+    parser.feed(html or "")
+    parser.close()
+    return parser.text()
+
+
+# --- variables ------------------------------------------------------------------------------
+
+
+def user_variables(user):
+    if user is None:
+        return {}
+    return {
+        "name": user.get_full_name() or user.username,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "email": user.email,
+    }
+
+
+def record_variables(record):
+    """The template variables of a Company, Contact or Lead (no query if `contact__company` is loaded)."""
+    if record is None:
+        return {"first_name": "", "last_name": "", "full_name": "", "company": "", "email": ""}
+    model = record._meta.model_name
+    if model == "company":
+        first, last, full, company = "", "", record.full_name, record.full_name
+    else:
+        first, last = record.first_name, record.last_name
+        full = f"{first} {last}".strip()
+        company = record.company.full_name if model == "contact" else record.company_name
+    return {
+        "first_name": first,
+        "last_name": last,
+        "full_name": full,
+        "company": company,
+        "email": record.email,
+    }
+
+
+def unsubscribe_url(recipient) -> str:
+    from massmail.unsubscribe import unsubscribe_url as url
+
+    return url(recipient)
+
+
+# --- compiling and rendering ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Attachment:
+    data: bytes
+    maintype: str
+    subtype: str
+    filename: str
+    content_id: str  # without angle brackets; "" for a plain attachment
+
+
+def _attachments(message):
+    found = []
+    for attachment in message.attachments.all() if message.pk else []:
+        kind = attachment.content_type or mimetypes.guess_type(attachment.filename)[0] or ""
+        maintype, _, subtype = kind.partition("/")
+        with attachment.file.open("rb") as handle:
+            data = handle.read()
+        found.append(
+            _Attachment(
+                data=data,
+                maintype=maintype or "application",
+                subtype=subtype or "octet-stream",
+                filename=one_line(attachment.filename),
+                content_id=one_line(attachment.content_id).strip("<>") if attachment.inline else "",
+            )
+        )
+    return found
+
+
+def message_html(message):
+    """The message's HTML body with its signature appended (still a template)."""
+    body = message.body or ""
+    if message.signature_id and message.signature.body:
+        body = f'{body}\n<div class="signature">-- <br>{message.signature.body}</div>'
+    return body
+
+
+class CompiledMessage:
+    """A message ready to render for many recipients: parse once, render per recipient."""
+
+    def __init__(self, message, mailing=None):
+        from massmail.models import MassmailSettings
+
+        self.message = message
+        self.mailing = mailing
+        html = message_html(message)
+        self.subject = _compile(message.subject, autoescape=False)
+        self.html = _compile(html)
+        # The text part is its own template made from the HTML source, so a recipient costs
+        # two template renders and no HTML parsing.
+        try:
+            self.text = _compile(html_to_text(html), autoescape=False)
+        except TemplateSyntaxError:  # e.g. braces written as entities: convert per recipient instead
+            self.text = None
+        self.user = user_variables(mailing.owner if mailing is not None else message.owner)
+        self.attachments = _attachments(message)
+        self.unsubscribe_mailto = MassmailSettings.load().unsubscribe_mailto
+        host = _site_host()
+        self.list_id = (
+            f"<mailing-{mailing.pk}.{host}>" if mailing is not None else f"<message-{message.pk}.{host}>"
+        )
+
+    def context(self, recipient):
+        variables = record_variables(recipient.record)
+        variables["email"] = recipient.email or variables["email"]
+        variables["user"] = self.user
+        variables["unsubscribe_url"] = unsubscribe_url(recipient) if recipient.pk else "#unsubscribe-preview"
+        return variables
+
+    def render_parts(self, recipient):
+        """(subject, html, text) for one recipient: what a preview shows."""
+        context = self.context(recipient)
+        html = self.html.render(Context(context))
+        text = self.text.render(Context(context, autoescape=False)) if self.text else html_to_text(html)
+        return one_line(self.subject.render(Context(context, autoescape=False))), html, text
+
+    def render(self, recipient, account) -> EmailMessage:
+        """The full message for `recipient`, sent through `account`.
+
+        Sets `recipient.message_id` (in memory) when it is empty; the caller stores it.
+        Raises RenderError when the recipient's address cannot be used.
+        """
+        address = (recipient.email or "").strip()
+        if not address or has_line_break(address) or "@" not in address:
+            raise RenderError(f"Not a usable address: {address!r}")
+        subject, html, text = self.render_parts(recipient)
+        if not recipient.message_id:
+            recipient.message_id = make_message_id()
+
+        message = EmailMessage(policy=policy.SMTP)
+        message["Subject"] = subject
+        message["From"] = email.utils.formataddr((one_line(account.display_name), one_line(account.email)))
+        message["To"] = email.utils.formataddr((one_line(_recipient_name(recipient)), address))
+        if account.reply_to:
+            message["Reply-To"] = one_line(account.reply_to)
+        message["Date"] = email.utils.format_datetime(timezone.now())
+        message["Message-ID"] = one_line(recipient.message_id)
+        message["List-Id"] = self.list_id
+        if recipient.pk:
+            links = [f"<{unsubscribe_url(recipient)}>"]
+            if self.unsubscribe_mailto:
+                links.append(f"<mailto:{one_line(self.unsubscribe_mailto)}?subject=unsubscribe>")
+            message["List-Unsubscribe"] = ", ".join(links)
+            message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+
+        message.set_content(text or " ")
+        message.add_alternative(f"<!DOCTYPE html><html><body>{html}</body></html>", subtype="html")
+        inline = [a for a in self.attachments if a.content_id]
+        if inline:
+            html_part = message.get_payload()[1]
+            for part in inline:
+                html_part.add_related(
+                    part.data,
+                    maintype=part.maintype,
+                    subtype=part.subtype,
+                    cid=f"<{part.content_id}>",
+                    filename=part.filename,
+                    disposition="inline",
+                )
+        for part in self.attachments:
+            if not part.content_id:
+                message.add_attachment(
+                    part.data, maintype=part.maintype, subtype=part.subtype, filename=part.filename
+                )
+        return message
+
+
+def _recipient_name(recipient):
+    record = recipient.record
+    if record is None:
+        return ""
+    return record.full_name
+
+
+def compile_message(mailing_or_message) -> CompiledMessage:
+    """Compile a Mailing's message (or a bare Message, for previews and tests) once."""
+    from massmail.models import Mailing
+
+    if isinstance(mailing_or_message, Mailing):
+        return CompiledMessage(mailing_or_message.message, mailing=mailing_or_message)
+    return CompiledMessage(mailing_or_message)
+
+
+# --- one-to-one mail and validation ---------------------------------------------------------
+
+
+def render_for_record(subject, html, record=None, user=None):
+    """(subject, html) of a one-to-one email: variables filled for a record and the sender.
+
+    A template that does not parse is returned as written, so a send never fails on it.
+    """
+    context = record_variables(record) | {"user": user_variables(user), "unsubscribe_url": ""}
+    try:
+        rendered_subject = _compile(subject, autoescape=False).render(Context(context, autoescape=False))
+        rendered_html = _compile(html).render(Context(context))
+    except TemplateSyntaxError:
+        return subject, html
+    return one_line(rendered_subject), rendered_html
+
+
+def _variables_used(template):
+    names = set()
+    for node in template.nodelist.get_nodes_by_type(VariableNode):
+        var = node.filter_expression.var
+        lookups = getattr(var, "lookups", None)
+        if lookups:
+            names.add(".".join(lookups))
+    return names
+
+
+def _syntax_error(where, exc):
+    debug = getattr(exc, "template_debug", None)
+    line = f" on line {debug['line']}" if debug else ""
+    return f"The {where} has a template error{line}: {exc}"
+
+
+def validate_template(subject, body, *, require_unsubscribe=True) -> list[str]:
+    """Sentences for a form: syntax errors (with line), a missing unsubscribe link, unknown variables.
+
+    One-to-one templates pass `require_unsubscribe=False`.
+    """
+    errors = []
+    if has_line_break(subject):
+        errors.append("The subject must be one line.")
+    used = set()
+    for where, source, autoescape in (("subject", subject, False), ("body", body, True)):
+        try:
+            template = _engine(autoescape, debug=True).from_string(source or "")
+        except TemplateSyntaxError as exc:
+            errors.append(_syntax_error(where, exc))
+            continue
+        used |= _variables_used(template)
+    if (
+        require_unsubscribe
+        and not any(name == "unsubscribe_url" for name in used)
+        and "unsubscribe_url" not in (body or "")
+    ):
+        errors.append("The body must contain the unsubscribe link {{ unsubscribe_url }}.")
+    for name in sorted(used):
+        top, _, attr = name.partition(".")
+        if top not in VARIABLES or (top == "user" and attr not in USER_VARIABLES) or (top != "user" and attr):
+            known = ", ".join("{{ %s }}" % v for v in VARIABLES[:-1]) + ", {{ user.name }}, {{ user.email }}"
+            errors.append(f"Unknown variable {{{{ {name} }}}}: use one of {known}.")
+    return errors

@@ -1,0 +1,37 @@
+"""Public pages reached from mail (no login): unsubscribe. Tracking views live in massmail.tracking."""
+
+from django.http import HttpResponseBadRequest, HttpResponseRedirect
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from massmail import unsubscribe as unsubscribing
+from massmail.models import MassmailSettings
+
+BAD_LINK = (
+    "<!DOCTYPE html><title>Invalid link</title><h1>This unsubscribe link is not valid</h1>"
+    "<p>It may have been cut off or changed. Please use the link from the email as it arrived.</p>"
+)
+
+
+# No CSRF token: mail providers send the RFC 8058 one-click POST with no cookie and no form.
+# The signed token in the URL is what authorizes the request.
+@csrf_exempt
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def unsubscribe(request, token):
+    data = unsubscribing.read_token(token)
+    if data is None:
+        return HttpResponseBadRequest(BAD_LINK)
+    if request.method == "POST":
+        one_click = request.POST.get("List-Unsubscribe") == "One-Click"
+        unsubscribing.unsubscribe_token(data, "one-click" if one_click else "unsubscribe page")
+        return render(request, "massmail/unsubscribed.html", {"email": data.email})
+    redirect_url = MassmailSettings.load().unsubscribe_redirect_url
+    if redirect_url:
+        # The settings ask for a landing page of the company's own: record, then go there.
+        if request.method == "GET":
+            unsubscribing.unsubscribe_token(data, "link")
+        return HttpResponseRedirect(redirect_url)
+    return render(request, "massmail/unsubscribe_confirm.html", {"email": data.email})
