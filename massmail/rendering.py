@@ -37,6 +37,10 @@ from django.utils import timezone
 
 VARIABLES = ("first_name", "last_name", "full_name", "company", "email", "unsubscribe_url", "user")
 USER_VARIABLES = ("name", "first_name", "last_name", "email")
+KNOWN_VARIABLES = (
+    "{{ first_name }}, {{ last_name }}, {{ full_name }}, {{ company }}, {{ email }}, "
+    "{{ unsubscribe_url }}, {{ user.name }}, {{ user.email }}"
+)
 
 # --- the template engine --------------------------------------------------------------------
 
@@ -425,6 +429,5 @@ def validate_template(subject, body, *, require_unsubscribe=True) -> list[str]:
     for name in sorted(used):
         top, _, attr = name.partition(".")
         if top not in VARIABLES or (top == "user" and attr not in USER_VARIABLES) or (top != "user" and attr):
-            known = ", ".join("{{ %s }}" % v for v in VARIABLES[:-1]) + ", {{ user.name }}, {{ user.email }}"
-            errors.append(f"Unknown variable {{{{ {name} }}}}: use one of {known}.")
+            errors.append(f"Unknown variable {{{{ {name} }}}}: use one of {KNOWN_VARIABLES}.")
     return errors
