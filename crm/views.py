@@ -16,9 +16,9 @@ from crm.site import crm_site
 from massmail import reports
 
 
-def _page(request, template, title, **context):
+def _page(request, template_name, title, **context):
     request.current_app = crm_site.name
-    return render(request, template, {**crm_site.each_context(request), "title": title, **context})
+    return render(request, template_name, {**crm_site.each_context(request), "title": title, **context})
 
 
 def _record_url(record):
@@ -191,7 +191,7 @@ def template_edit(request, pk=None):
         form.save()
         messages.success(request, f"Template “{form.instance.name}” saved.")
         return HttpResponseRedirect(reverse("mail:templates"))
-    return _page(request, "crm/template_form.html", "Email template", form=form, template=template)
+    return _page(request, "crm/template_form.html", "Email template", form=form, email_template=template)
 
 
 @require_POST
