@@ -40,6 +40,7 @@ from crm.models import CrmEmail, CrmEmailAttachment
 from mailaccounts import bounces, linking
 from mailaccounts.mail_parsing import ParsedMessage, parse_headers, parse_message
 from mailaccounts.models import EmailAccount, ImapFolder, Security, SyncRun
+from mailaccounts.smtp import tls_context  # one place decides whom we trust (MAIL_CA_FILE)
 
 log = logging.getLogger(__name__)
 
@@ -109,14 +110,6 @@ class SslClient(_CountingMixin, imaplib.IMAP4_SSL):
     pass
 
 
-def tls_context(account) -> ssl.SSLContext:
-    context = ssl.create_default_context()
-    if account.allow_untrusted_cert:
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-    return context
-
-
 def connect(account, timeout: float | None = None) -> imaplib.IMAP4:
     """A logged-in IMAP connection; SyncError/AuthenticationFailed with a clear message."""
     timeout = timeout or setting("IMAP_TIMEOUT", 30)
@@ -162,15 +155,7 @@ def login(client: imaplib.IMAP4, account) -> None:
 def _oauth_login(client, account):
     from mailaccounts import oauth
 
-    imap_login = getattr(oauth, "imap_login", None)
-    if imap_login is not None:
-        return imap_login(client, account)
-    try:
-        token = oauth.access_token(account)
-    except oauth.OAuthError as error:
-        raise imaplib.IMAP4.error(error.message) from error
-    auth = f"user={account.login}\x01auth=Bearer {token}\x01\x01".encode()
-    return client.authenticate("XOAUTH2", lambda _challenge: auth)
+    oauth.imap_login(client, account)  # AUTHENTICATE XOAUTH2; an OAuthError is an IMAP4.error
 
 
 def _describe(error: BaseException) -> str:

@@ -20,7 +20,6 @@ from django.views.decorators.http import require_POST
 
 from mailaccounts import imap_sync
 from mailaccounts.conversations import conversation_addresses, import_conversation
-from mailaccounts.models import ImapFolder
 
 HISTORY_LENGTH = 10
 
@@ -39,25 +38,7 @@ def sync_now_message(account) -> tuple[str, int]:
     return f"{account.email}: sync failed: {run.error}", messages.ERROR
 
 
-class ImapFolderInline(admin.TabularInline):
-    """The folders found on the first sync; the user picks which ones are synced."""
-
-    model = ImapFolder
-    extra = 0
-    can_delete = False
-    fields = ["name", "special_use", "is_active", "last_uid", "last_synced_at"]
-    readonly_fields = ["name", "special_use", "last_uid", "last_synced_at"]
-    verbose_name_plural = "IMAP folders (tick the ones to sync)"
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
 class SyncAdminMixin:
-    def get_inlines(self, request, obj):
-        inlines = list(super().get_inlines(request, obj))
-        return [*inlines, ImapFolderInline] if obj is not None else inlines
-
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name
         urls = [
