@@ -141,3 +141,19 @@ def test_beat_task_enqueues_due_accounts(account, settings):
         app.conf.task_always_eager = False
 
     assert account.sync_runs.get().ok
+
+
+def test_sales_manager_syncs_their_own_account_from_the_crm_site(client, alice, bob, account, mailbox, offer):
+    mailbox.append(mail(subject=f"Re: [ticket:{offer.ticket}]"))
+    client.login(username="alice", password=USER_PASSWORD)
+    sync_now = reverse("crm:mailaccounts_emailaccount_sync_now", args=[account.pk])
+
+    page = client.get(reverse("crm:mailaccounts_emailaccount_change", args=[account.pk])).content.decode()
+    response = client.post(sync_now, follow=True)
+
+    assert sync_now in page and "Sync status" in page
+    assert "1 imported" in response.content.decode()
+    client.logout()
+    client.login(username="bob", password=USER_PASSWORD)
+    assert client.post(sync_now).status_code in (403, 404)
+    assert account.sync_runs.count() == 1
