@@ -111,6 +111,14 @@ MICROSOFT_OAUTH_AUTH_URL = env("MICROSOFT_OAUTH_AUTH_URL", default="")
 MICROSOFT_OAUTH_TOKEN_URL = env("MICROSOFT_OAUTH_TOKEN_URL", default="")
 
 
+# IMAP sync (mailaccounts/imap_sync.py): attachments above the cap are recorded, not stored;
+# "Sync now" stops after its budget and the poller continues; a poller's lease outlives a
+# crashed worker by at most IMAP_SYNC_LEASE_SECONDS.
+IMAP_ATTACHMENT_MAX_BYTES = env.int("IMAP_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+IMAP_TIMEOUT = env.int("IMAP_TIMEOUT", default=30)
+IMAP_SYNC_NOW_SECONDS = env.int("IMAP_SYNC_NOW_SECONDS", default=20)
+IMAP_SYNC_LEASE_SECONDS = env.int("IMAP_SYNC_LEASE_SECONDS", default=600)
+
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/0")
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=None)
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")

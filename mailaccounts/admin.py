@@ -325,7 +325,7 @@ class AccountAdminMixin:
         except oauth.OAuthError as error:
             self.message_user(request, error.message, messages.ERROR)
             return HttpResponseRedirect(self._url("changelist"))
-        self.message_user(request, f"{account.email} is connected; testing it now.", messages.SUCCESS)
+        self.message_user(request, f"Connected {account.email}; testing it now.", messages.SUCCESS)
         self._report_test(request, account)
         return HttpResponseRedirect(self._url("change", account))
 
