@@ -123,12 +123,32 @@ def _trackable(url):
     return url.lower().startswith(("http://", "https://")) and not url.startswith(f"{settings.SITE_URL}/m/")
 
 
+# (mailing id, created_at) -> {url: TrackedLink id}. A link row never changes once made, so a worker
+# rendering thousands of recipients of one mailing looks its links up once.
+_MAILING_LINKS = {}
+_MAILING_LINKS_MAX = 256
+
+
 def link_ids(urls, mailing=None, crm_email=None):
     """{url: TrackedLink id} for the links of one message, created on first use."""
-    owner = {"mailing": mailing} if mailing is not None else {"crm_email": crm_email}
     urls = list(dict.fromkeys(urls))
     if not urls:
         return {}
+    if mailing is None:
+        return _stored_links(urls, {"crm_email": crm_email})
+    # With created_at in the key, a reused primary key (SQLite) never meets stale links.
+    key = (mailing.pk, mailing.created_at)
+    cached = _MAILING_LINKS.get(key, {})
+    if all(url in cached for url in urls):
+        return {url: cached[url] for url in urls}
+    found = _stored_links(urls, {"mailing": mailing})
+    if len(_MAILING_LINKS) >= _MAILING_LINKS_MAX:
+        _MAILING_LINKS.clear()
+    _MAILING_LINKS.setdefault(key, {}).update(found)
+    return found
+
+
+def _stored_links(urls, owner):
     found = dict(TrackedLink.objects.filter(url__in=urls, **owner).values_list("url", "id"))
     missing = [url for url in urls if url not in found]
     if missing:
@@ -167,6 +187,21 @@ def instrument_html(html, mailing_recipient=None, crm_email=None, *, opens=True,
         ends = list(BODY_END_RE.finditer(html))
         html = html[: ends[-1].start()] + pixel + html[ends[-1].start() :] if ends else html + pixel
     return html
+
+
+def instrument_message(message, mailing_recipient=None, crm_email=None, *, opens=True, clicks=True):
+    """Instrument the text/html part of a rendered EmailMessage in place (see instrument_html).
+
+    For the drip sender: `CompiledMessage.render(...)` then this, when the account tracks.
+    """
+    for part in message.walk():
+        if part.get_content_type() == "text/html" and not part.is_attachment():
+            html = instrument_html(
+                part.get_content(), mailing_recipient, crm_email, opens=opens, clicks=clicks
+            )
+            part.set_content(html, subtype="html")
+            return message
+    return message
 
 
 # --- recording events -------------------------------------------------------------------------

@@ -167,3 +167,22 @@ def test_token_of_a_deleted_message_is_a_404(crm_email):
     token = tracking.open_token(crm_email=crm_email)
     crm_email.delete()
     assert Client().get(f"/m/o/{token}.gif").status_code == 404
+
+
+def test_instrument_message_rewrites_the_html_part_of_a_rendered_mailing(recipient):
+    from email.message import EmailMessage
+
+    message = EmailMessage()
+    message["Subject"] = "Hi"
+    message.set_content("Hi, see https://example.com/offer")
+    message.add_alternative(HTML, subtype="html")
+    tracking.instrument_message(message, mailing_recipient=recipient)
+    html = message.get_body(("html",)).get_content()
+    assert "/m/o/" in html and "/m/c/" in html
+    assert message.get_body(("plain",)).get_content().strip() == "Hi, see https://example.com/offer"
+
+
+def test_mailing_links_are_looked_up_once_per_process(recipient, django_assert_num_queries):
+    tracking.instrument_html(HTML, mailing_recipient=recipient)
+    with django_assert_num_queries(0):
+        tracking.instrument_html(HTML, mailing_recipient=recipient)
