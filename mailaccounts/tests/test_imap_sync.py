@@ -428,3 +428,19 @@ def test_implicit_tls_with_a_trusted_certificate_is_verified_and_works(
 
     assert run.ok, run.error
     assert CrmEmail.objects.get().request == offer
+
+
+def test_a_time_budget_stops_between_chunks_and_the_next_poll_continues(account, mailbox, offer, monkeypatch):
+    monkeypatch.setattr(imap_sync, "HEADER_CHUNK", 2)
+    for n in range(5):
+        mailbox.append(mail(subject=f"{n} [ticket:{offer.ticket}]"))
+
+    first = imap_sync.sync_account(account, time_budget=1e-9)
+
+    assert (first.ok, first.imported) == (True, 2)
+    assert "continues on the next poll" in account.last_sync_result
+    assert account.next_sync_at == account.last_sync_at  # due again at once
+    assert account in imap_sync.due_accounts()
+    while account.sync_runs.count() < 10 and CrmEmail.objects.count() < 5:
+        imap_sync.sync_account(account, time_budget=1e-9)
+    assert CrmEmail.objects.count() == 5
