@@ -123,25 +123,27 @@ def _trackable(url):
     return url.lower().startswith(("http://", "https://")) and not url.startswith(f"{settings.SITE_URL}/m/")
 
 
-# (mailing id, created_at) -> {url: TrackedLink id}. A link row never changes once made, so a worker
+# mailing id -> {url: TrackedLink id}. A link row never changes once made, so a worker
 # rendering thousands of recipients of one mailing looks its links up once.
 _MAILING_LINKS = {}
 _MAILING_LINKS_MAX = 256
 
 
 def link_ids(urls, mailing=None, crm_email=None):
-    """{url: TrackedLink id} for the links of one message, created on first use."""
+    """{url: TrackedLink id} for the links of one message, created on first use.
+
+    `mailing` is a mailing id (the renderer has only the id at hand), `crm_email` a CrmEmail.
+    """
     urls = list(dict.fromkeys(urls))
     if not urls:
         return {}
     if mailing is None:
         return _stored_links(urls, {"crm_email": crm_email})
-    # With created_at in the key, a reused primary key (SQLite) never meets stale links.
-    key = (mailing.pk, mailing.created_at)
+    key = mailing
     cached = _MAILING_LINKS.get(key, {})
     if all(url in cached for url in urls):
         return {url: cached[url] for url in urls}
-    found = _stored_links(urls, {"mailing": mailing})
+    found = _stored_links(urls, {"mailing_id": mailing})
     if len(_MAILING_LINKS) >= _MAILING_LINKS_MAX:
         _MAILING_LINKS.clear()
     _MAILING_LINKS.setdefault(key, {}).update(found)
@@ -168,8 +170,8 @@ def instrument_html(html, mailing_recipient=None, crm_email=None, *, opens=True,
     """
     if clicks:
         urls = [html_lib.unescape(m.group(3).strip()) for m in HREF_RE.finditer(html)]
-        mailing = mailing_recipient.mailing if mailing_recipient is not None else None
-        ids = link_ids([u for u in urls if _trackable(u)], mailing=mailing, crm_email=crm_email)
+        mailing_id = mailing_recipient.mailing_id if mailing_recipient is not None else None
+        ids = link_ids([u for u in urls if _trackable(u)], mailing=mailing_id, crm_email=crm_email)
 
         def rewrite(match):
             url = html_lib.unescape(match.group(3).strip())
