@@ -638,6 +638,25 @@ def due_accounts():
     )
 
 
+def take_due_accounts() -> list[int]:
+    """Ids of due accounts, each moved to its next interval as it is taken (for the beat task).
+
+    A queued sync that waits in a busy broker is then not queued again every minute, and
+    two beat processes never queue the same account twice; the sync sets the real next time."""
+    now = timezone.now()
+    taken = []
+    for account_id, interval in due_accounts().values_list("pk", "sync_interval"):
+        later = now + timedelta(minutes=interval or 5)
+        moved = (
+            EmailAccount.objects.filter(pk=account_id)
+            .filter(Q(next_sync_at__isnull=True) | Q(next_sync_at__lte=now))
+            .update(next_sync_at=later)
+        )
+        if moved:
+            taken.append(account_id)
+    return taken
+
+
 def poll_due_accounts(time_budget: float | None = None) -> list[SyncRun]:
     """Sync every due account in this process, one after the other."""
     runs = []

@@ -9,7 +9,7 @@ from mailaccounts.models import EmailAccount
 @shared_task(ignore_result=True)
 def poll_imap_accounts():
     """Beat, every minute: one sync task per account whose next sync is due."""
-    for account_id in imap_sync.due_accounts().values_list("pk", flat=True):
+    for account_id in imap_sync.take_due_accounts():
         sync_imap_account.delay(account_id)
 
 

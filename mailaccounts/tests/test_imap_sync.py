@@ -444,3 +444,12 @@ def test_a_time_budget_stops_between_chunks_and_the_next_poll_continues(account,
     while account.sync_runs.count() < 10 and CrmEmail.objects.count() < 5:
         imap_sync.sync_account(account, time_budget=1e-9)
     assert CrmEmail.objects.count() == 5
+
+
+def test_taking_due_accounts_moves_them_to_their_next_interval(account):
+    assert imap_sync.take_due_accounts() == [account.pk]
+    assert imap_sync.take_due_accounts() == []  # a second beat (or the next tick) queues nothing
+
+    account.refresh_from_db()
+    with time_machine.travel(account.next_sync_at + timedelta(seconds=1)):
+        assert imap_sync.take_due_accounts() == [account.pk]

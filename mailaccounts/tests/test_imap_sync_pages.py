@@ -141,6 +141,7 @@ def test_beat_task_enqueues_due_accounts(account, settings):
         app.conf.task_always_eager = False
 
     assert account.sync_runs.get().ok
+    assert imap_sync.take_due_accounts() == []  # the sync set its next time
 
 
 def test_sales_manager_syncs_their_own_account_from_the_crm_site(client, alice, bob, account, mailbox, offer):
