@@ -1,5 +1,6 @@
 """What happens to an account when something goes wrong, and the notes its owner sees."""
 
+from django.db import transaction
 from django.utils import timezone
 
 from mailaccounts.models import AccountNotification, EmailAccount
@@ -51,3 +52,13 @@ def mark_reconnected(account):
         setattr(account, name, value)
     if was_broken:
         notify_account(account, "Re-connected: the account is active again.")
+
+
+def save_account(account):
+    """Save an account edited in a form; ticking "default" moves the owner's default here."""
+    with transaction.atomic():
+        if account.is_default and account.owner_id:
+            EmailAccount.objects.filter(owner_id=account.owner_id, is_default=True).exclude(
+                pk=account.pk
+            ).update(is_default=False)
+        account.save()

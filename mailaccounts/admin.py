@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from crm.roles import Role, role_of
 from crm.site import ScopedAdmin, crm_site
 from mailaccounts import connection_test, oauth, usage
-from mailaccounts.accounts import notify_account
+from mailaccounts.accounts import notify_account, save_account
 from mailaccounts.forms import SUPERUSER_FIELDS, EmailAccountForm
 from mailaccounts.models import AccountGrant, AccountNotification, EmailAccount, ImapFolder
 from mailaccounts.presets import presets_for_script
@@ -273,6 +273,11 @@ class AccountAdminMixin:
         context["presets"] = presets_for_script()
         context["may_reveal"] = request.user.is_superuser and obj is not None and bool(obj.password)
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def save_model(self, request, obj, form, change):
+        if not change and obj.owner_id is None and not request.user.is_superuser:
+            obj.owner = request.user  # only superusers connect shared accounts
+        save_account(obj)
 
     def response_change(self, request, obj):
         if "_test_connection" in request.POST:

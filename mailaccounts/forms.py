@@ -68,6 +68,11 @@ class EmailAccountForm(forms.ModelForm):
             data["password"] = self.instance.password  # blank means "keep"
         return data
 
+    def _get_validation_exclusions(self):
+        # "One default account per owner" is kept by moving the default on save
+        # (accounts.save_account), not by refusing the second tick.
+        return {*super()._get_validation_exclusions(), "is_default"}
+
     def _post_clean(self):
         super()._post_clean()
         if "smtp_host" in self.fields and not self.cleaned_data.get("smtp_host") and not self._errors:

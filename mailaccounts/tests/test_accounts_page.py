@@ -176,3 +176,29 @@ def test_usage_chart_counts_mailings_and_one_to_one_mail(client, alice, alices):
     page = login(client, alice).get(change_url(alices)).content.decode()
     assert "1 sent in 30 days" in page
     assert "<svg" in page
+
+
+def test_ticking_default_moves_the_owners_default(client, alice, alices, root):
+    other = EmailAccount.objects.create(owner=alice, email="alice2@crm.test", smtp_host="smtp.crm.test")
+    response = login(client, alice).post(change_url(other), form_data(other, is_default="on"))
+    assert response.status_code == 302
+    alices.refresh_from_db(), other.refresh_from_db()
+    assert (alices.is_default, other.is_default) == (False, True)
+
+    client.logout()
+    login(client, root)  # the superuser's form has the owner field: same behaviour
+    data = form_data(alices, is_default="on", owner=alice.pk, daily_limit=80, is_active="on")
+    data |= {"assignment": "manual", "grants-TOTAL_FORMS": "0", "grants-INITIAL_FORMS": "0"}
+    assert client.post(change_url(alices, "admin"), data).status_code == 302
+    alices.refresh_from_db(), other.refresh_from_db()
+    assert (alices.is_default, other.is_default) == (True, False)
+
+
+def test_save_and_test_connection_reports_each_protocol(client, alice, alices, smtp_sink):
+    data = form_data(alices, smtp_host=smtp_sink.host, smtp_port=smtp_sink.port, smtp_security="none")
+    data["clear_password"] = "on"
+    data["_test_connection"] = "Save and test connection"
+    response = login(client, alice).post(change_url(alices), data, follow=True)
+    page = response.content.decode()
+    assert "SMTP: connected (no login)" in page
+    assert "IMAP: No IMAP server is set for this account." not in page  # no IMAP server: not tested
