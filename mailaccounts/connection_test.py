@@ -59,7 +59,7 @@ def check_imap(account, timeout: float = 15) -> tuple[Check, list[dict]]:
     try:
         client = imap_sync.connect(account, timeout=timeout)
     except imap_sync.AuthenticationFailed as error:
-        return Check("IMAP", False, imap_login_message(error), str(error), auth_failed=True), []
+        return Check("IMAP", False, imap_login_message(account, error), str(error), auth_failed=True), []
     except imap_sync.SyncError as error:
         cause = error.__cause__
         message = network_error_message(cause) if isinstance(cause, OSError) else str(error)
@@ -77,9 +77,11 @@ def check_imap(account, timeout: float = 15) -> tuple[Check, list[dict]]:
     return Check("IMAP", True, message), folders
 
 
-def imap_login_message(error: Exception) -> str:
-    if "oauth" in str(error).lower() or "authoriz" in str(error).lower():
-        return f"The IMAP server did not accept the authorization: {error}. Connect the account again."
+def imap_login_message(account, error: Exception) -> str:
+    if account.auth_method != "password":
+        return (
+            f"The IMAP server did not accept the OAuth2 authorization: connect the account again ({error})."
+        )
     return "The IMAP server did not accept the user name or password. Check them (or the app password)."
 
 
