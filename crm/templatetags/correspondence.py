@@ -23,3 +23,15 @@ def record_timeline(context, record):
     """Mail linked to the record that the viewer may see, whichever account it came through."""
     request = context["request"]
     return {"emails": compose.timeline(record, request.user)[:100], "record": record}
+
+
+@register.inclusion_tag("crm/inbox_link.html", takes_context=True)
+def inbox_link(context):
+    """"Inbox" in the header of the /crm/ site, with the count of unread notifications."""
+    from crm.inbox import notifications_of
+    from crm.roles import role_of
+
+    user = context["request"].user
+    if role_of(user) is None:
+        return {"show": False}
+    return {"show": True, "unread": notifications_of(user, unread_only=True).count()}
