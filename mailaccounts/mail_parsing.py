@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import email
 import email.header
+import email.parser
 import email.utils
 import hashlib
 import re
@@ -23,6 +24,7 @@ from django.conf import settings
 
 DEFAULT_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 MESSAGE_ID_RE = re.compile(r"<[^<>\s]+>")
+SURROGATE_RE = re.compile("[\udc80-\udcff]")  # raw 8-bit bytes, as the parser escapes them
 AUTO_REPLY_SUBJECT_RE = re.compile(
     r"^\s*(auto(matic)?[ -]?(reply|response|antwort)|out of (the )?office|abwesenheit|"
     r"absence|réponse automatique|respuesta automática|vacation)",
@@ -130,7 +132,7 @@ def _raw_header(message: Message, name: str) -> str:
         chunks = email.header.decode_header(value)
         return "".join(decode_bytes(b, c) if isinstance(b, bytes) else b for b, c in chunks)
     # Raw 8-bit header bytes arrive as surrogate escapes; read them as UTF-8 or latin-1.
-    if any("\udc80" <= c <= "\udcff" for c in value):
+    if SURROGATE_RE.search(value):
         raw = value.encode("utf-8", "surrogateescape")
         return decode_bytes(raw, "utf-8")
     return value
@@ -182,7 +184,8 @@ def is_auto_reply(message: Message, subject: str) -> bool:
 
 def parse_headers(raw: bytes) -> ParsedMessage:
     """Only the headers (from `RFC822.HEADER`): enough to decide whether to fetch the body."""
-    message = message_from_bytes(raw)
+    # headersonly: a multipart's boundary is not compiled into a regex for an empty body.
+    message = email.parser.BytesParser().parsebytes(raw, headersonly=True)
     return _from_headers(message)
 
 
