@@ -12,6 +12,9 @@ from django.utils import timezone
 from crm.models import CrmEmail, Notification
 
 MESSAGE_ID_RE = re.compile(r"<[^<>\s]+>")
+# Incoming mail older than this when first seen (a first sync of months of mail) is stored
+# without assignment or notification.
+NEWS_DAYS = 2
 
 
 def message_ids(header):
@@ -239,7 +242,9 @@ def route_new_mail(now=None, limit=500):
             continue
         routed += 1
         account = email.account
-        if account is None or email.is_auto_reply:
+        # Old mail from a first sync, and auto-replies, are nobody's news.
+        too_old = email.date is not None and email.date < now - timedelta(days=NEWS_DAYS)
+        if account is None or email.is_auto_reply or too_old:
             continue
         key = email.thread_key or email.message_id or str(email.pk)
         earlier = (

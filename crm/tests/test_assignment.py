@@ -128,3 +128,11 @@ def test_daily_digest_is_mailed_to_who_asked_for_it(alice, bob, smtp_sink, share
     message = smtp_sink.wait_for(1)[0].message
     assert message["To"] == "alice@crm.test"
     assert "unread email(s) assigned to you" in message.get_content()
+
+
+def test_old_mail_of_a_first_sync_is_not_news(shared):
+    with time_machine.travel(T0, tick=False):
+        old = incoming(shared, date=T0 - dt.timedelta(days=30))
+        assert inbox.route_new_mail() == 1
+    assert CrmEmail.objects.get(pk=old.pk).assigned_to is None
+    assert not Notification.objects.exists()
