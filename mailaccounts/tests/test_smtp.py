@@ -253,3 +253,10 @@ def test_close_without_sending_opens_nothing(smtp_sink):
     with AccountMailer(account_for(smtp_sink)):
         pass
     assert smtp_sink.connections == 0
+
+
+def test_smtp_connection_of_the_account_is_an_account_mailer(smtp_sink):
+    account = account_for(smtp_sink)
+    with account.smtp_connection(timeout=5) as mailer:
+        assert isinstance(mailer, AccountMailer) and mailer.timeout == 5
+        assert mailer.send(message()).ok
