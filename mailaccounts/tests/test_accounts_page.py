@@ -202,3 +202,24 @@ def test_save_and_test_connection_reports_each_protocol(client, alice, alices, s
     page = response.content.decode()
     assert "SMTP: connected (no login)" in page
     assert "IMAP: No IMAP server is set for this account." not in page  # no IMAP server: not tested
+
+
+def test_owner_chooses_which_folders_to_sync(client, alice, alices):
+    from mailaccounts.models import ImapFolder
+
+    inbox = ImapFolder.objects.create(account=alices, name="INBOX", is_active=True)
+    trash = ImapFolder.objects.create(account=alices, name="Trash", special_use=r"\Trash", is_active=False)
+    data = form_data(alices) | {
+        "imap_folders-TOTAL_FORMS": "2",
+        "imap_folders-INITIAL_FORMS": "2",
+        "imap_folders-0-id": inbox.pk,
+        "imap_folders-0-account": alices.pk,
+        "imap_folders-1-id": trash.pk,
+        "imap_folders-1-account": alices.pk,
+        "imap_folders-1-is_active": "on",
+    }
+    page = login(client, alice).get(change_url(alices)).content.decode()
+    assert "Folders (tick the ones to sync)" in page
+    assert client.post(change_url(alices), data).status_code == 302
+    inbox.refresh_from_db(), trash.refresh_from_db()
+    assert (inbox.is_active, trash.is_active) == (False, True)
