@@ -86,6 +86,12 @@ class MailingQuerySet(OwnedQuerySet):
             return self.filter(owner=user)
         return self.filter(department_id=user.department_id)
 
+    def editable_by(self, user):
+        """Pausing, resuming, restarting: a sales manager only their own mailings."""
+        if role_of(user) is Role.SALES_MANAGER:
+            return self.filter(owner=user)
+        return super().editable_by(user)
+
 
 class Mailing(models.Model):
     class Status(models.TextChoices):
