@@ -8,16 +8,16 @@ from mailaccounts.models import EmailAccount
 
 def account_on(sink, owner, email=None, **extra):
     """An account that sends into an SmtpSink (plain SMTP, no AUTH)."""
-    return EmailAccount.objects.create(
-        owner=owner,
-        email=email or f"{owner.username}@crm.test" if owner else email,
-        display_name=owner.name if owner else "",
-        smtp_host="127.0.0.1",
-        smtp_port=sink.port if sink else 1,
-        smtp_security="none",
-        password="",
-        **extra,
-    )
+    fields = {
+        "owner": owner,
+        "email": email or f"{owner.username}@crm.test",
+        "display_name": owner.name,
+        "smtp_host": "127.0.0.1",
+        "smtp_port": sink.port if sink else 1,  # no sink: nothing listens on port 1
+        "smtp_security": "none",
+        "password": "",
+    }
+    return EmailAccount.objects.create(**(fields | extra))
 
 
 @pytest.fixture

@@ -296,3 +296,16 @@ def test_record_page_has_write_email_and_timeline_for_all_who_see_it(
     assert "Re: offer" in page
     client.logout()
     assert logged_in(client, carol).get(url).status_code == 404
+
+
+def test_a_rejected_login_disables_the_account_and_keeps_the_draft(alice, jane, smtp_sink_factory):
+    sink = smtp_sink_factory(username="alice", password="right", auth_required=True)
+    account = account_on(sink, alice, username="alice", password="wrong")
+    email = compose.new_draft(alice, jane)
+    outcome = compose.apply_action(email, data(account), [], "send", alice)
+    account.refresh_from_db()
+    assert not outcome.ok and "draft is kept" in outcome.message
+    assert not account.is_active and account.needs_reconnect
+    assert CrmEmail.objects.get(pk=email.pk).status == "draft"
+    again = compose.send_email(CrmEmail.objects.get(pk=email.pk), alice)
+    assert not again.ok and "disabled" in again.message
