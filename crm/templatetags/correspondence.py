@@ -27,7 +27,7 @@ def record_timeline(context, record):
 
 @register.inclusion_tag("crm/inbox_link.html", takes_context=True)
 def inbox_link(context):
-    """"Inbox" in the header of the /crm/ site, with the count of unread notifications."""
+    """The Inbox link in the header of the /crm/ site, with the count of unread notifications."""
     from crm.inbox import notifications_of
     from crm.roles import role_of
 
