@@ -14,6 +14,7 @@ import re
 import smtplib
 import socket
 import ssl
+import time
 from dataclasses import dataclass
 from email.message import EmailMessage
 from enum import StrEnum
@@ -176,6 +177,13 @@ def classify(exc: BaseException) -> SendResult:
         return classify_reply(exc.smtp_code, _text(exc.smtp_error), "rcpt")
     if isinstance(exc, smtplib.SMTPNotSupportedError):
         text = str(exc)
+        if "SMTPUTF8" in text:
+            return SendResult(
+                Outcome.PERMANENT,
+                None,
+                "The server cannot take addresses with non-ASCII characters (no SMTPUTF8).",
+                detail,
+            )
         if "AUTH" in text:
             return SendResult(
                 Outcome.AUTH,
@@ -184,11 +192,15 @@ def classify(exc: BaseException) -> SendResult:
                 "or clear the password to send without login.",
                 detail,
             )
+        if "STARTTLS" in text:
+            return SendResult(
+                Outcome.CONNECTION,
+                None,
+                "The server does not offer STARTTLS on this port. Check the security setting and the port.",
+                detail,
+            )
         return SendResult(
-            Outcome.CONNECTION,
-            None,
-            "The server does not offer STARTTLS on this port. Check the security setting and the port.",
-            detail,
+            Outcome.PERMANENT, None, f"The server does not support this message: {text}", detail
         )
     if isinstance(exc, smtplib.SMTPServerDisconnected | OSError | EOFError):
         return SendResult(Outcome.CONNECTION, None, network_error_message(exc), detail)
@@ -220,11 +232,16 @@ def xoauth2_string(user: str, access_token: str) -> str:
 class AccountMailer:
     """Sends messages through one account over ONE SMTP connection, opened on the first send."""
 
+    # A connection idle longer than this is checked with NOOP before reuse: servers close idle
+    # sessions, and a message must not be lost to a connection that died while we waited.
+    IDLE_CHECK_SECONDS = 20
+
     def __init__(self, account, timeout: float = 30):
         self.account = account
         self.timeout = timeout
         self.connection: smtplib.SMTP | None = None
         self.connections_opened = 0
+        self._last_used = 0.0
 
     def __enter__(self) -> AccountMailer:
         return self
@@ -280,9 +297,11 @@ class AccountMailer:
         from_addr: str | None = None,
         to_addrs: list[str] | str | None = None,
     ) -> SendResult:
+        self._drop_if_stale()
         failure = self.open()
         if failure is not None:
             return failure
+        self._last_used = time.monotonic()
         try:
             refused = self.connection.send_message(
                 message, from_addr=from_addr or self.account.email, to_addrs=to_addrs
@@ -297,6 +316,16 @@ class AccountMailer:
             detail = "; ".join(f"{a}: {_reply(c, _text(t))}" for a, (c, t) in refused.items())
             return SendResult(Outcome.SENT, 250, "Sent, but some recipients were refused.", detail)
         return SENT
+
+    def _drop_if_stale(self) -> None:
+        if self.connection is None or time.monotonic() - self._last_used < self.IDLE_CHECK_SECONDS:
+            return
+        try:
+            alive = self.connection.noop()[0] == 250
+        except (smtplib.SMTPException, OSError):
+            alive = False
+        if not alive:
+            self._drop()
 
     def _drop(self) -> None:
         if self.connection is not None:

@@ -260,3 +260,21 @@ def test_smtp_connection_of_the_account_is_an_account_mailer(smtp_sink):
     with account.smtp_connection(timeout=5) as mailer:
         assert isinstance(mailer, AccountMailer) and mailer.timeout == 5
         assert mailer.send(message()).ok
+
+
+def test_non_ascii_address_without_smtputf8_fails_alone():
+    exc = smtplib.SMTPNotSupportedError(
+        "One or more source or delivery addresses require internationalized email support, but the "
+        "server does not advertise the required SMTPUTF8 capability"
+    )
+    assert classify(exc).outcome is Outcome.PERMANENT
+
+
+def test_a_connection_the_server_closed_while_idle_is_replaced_before_sending(smtp_sink):
+    with AccountMailer(account_for(smtp_sink)) as mailer:
+        assert mailer.send(message(subject="first")).ok
+        mailer.connection.sock.shutdown(socket.SHUT_RDWR)  # as if the server had hung up while idle
+        mailer._last_used -= AccountMailer.IDLE_CHECK_SECONDS
+        assert mailer.send(message(subject="second")).ok
+    assert [m.subject for m in smtp_sink.wait_for(2)] == ["first", "second"]
+    assert smtp_sink.connections == 2
