@@ -28,9 +28,14 @@ class EmailAccountQuerySet(models.QuerySet):
             return self.none()
         if user.is_superuser:
             return self
-        if role_of(user) is Role.COMPANY_MANAGER:
+        role = role_of(user)
+        if role is Role.COMPANY_MANAGER:
             return self
-        return self.filter(Q(owner=user) | Q(grants__user=user)).distinct()
+        mine = Q(owner=user) | Q(grants__user=user)
+        if role is Role.DEPARTMENT_HEAD and user.department_id:
+            # A head sees (not edits, not sends through) the accounts of their department's people.
+            mine |= Q(owner__department_id=user.department_id)
+        return self.filter(mine).distinct()
 
     def sendable_by(self, user):
         """Accounts a user may send through: their own, and shared ones with full or send access."""

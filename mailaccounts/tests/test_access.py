@@ -66,3 +66,15 @@ def test_no_duplicates_when_user_owns_and_is_granted(alice, accounts):
     AccountGrant.objects.create(account=personal, user=alice, access="full")
     assert emails(EmailAccount.objects.visible_to(alice)).count("alice@crm.test") == 1
     assert emails(EmailAccount.objects.sendable_by(alice)).count("alice@crm.test") == 1
+
+
+def test_department_head_sees_the_departments_accounts_but_edits_only_own(dana, carol, accounts):
+    EmailAccount.objects.create(owner=carol, email="carol@crm.test")  # West
+    EmailAccount.objects.create(owner=dana, email="dana@crm.test")
+    assert emails(EmailAccount.objects.visible_to(dana)) == [
+        "alice@crm.test",
+        "bob@crm.test",
+        "dana@crm.test",
+    ]
+    assert emails(EmailAccount.objects.editable_by(dana)) == ["dana@crm.test"]
+    assert emails(EmailAccount.objects.sendable_by(dana)) == ["dana@crm.test"]
