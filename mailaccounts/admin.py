@@ -302,7 +302,7 @@ class AccountAdminMixin:
         for account in queryset.filter(pk__in=self.model.objects.editable_by(request.user))[:10]:
             report = connection_test.test_connection(account, timeout=10)
             level = messages.SUCCESS if report.ok else messages.ERROR
-            self.message_user(request, f"{account.email}: {report.summary}", level)
+            self.message_user(request, f"Test of {account.email}: {report.summary}", level)
 
     def reveal_password_view(self, request, object_id):
         if not request.user.is_superuser:

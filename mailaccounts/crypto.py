@@ -7,11 +7,14 @@ refuses it in production) a key derived from SECRET_KEY is used.
 
 import base64
 import hashlib
+import logging
 from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.db import models
+
+logger = logging.getLogger(__name__)
 
 PREFIX = "fernet:"
 
@@ -64,7 +67,10 @@ class EncryptedTextField(models.TextField):
             return value
         try:
             return decrypt(value)
-        except SecretUnreadable:
+        except SecretUnreadable as error:
+            # Reads as empty (the account then fails to log in and asks to be re-connected);
+            # the operator learns why here and from `rotate_secrets`.
+            logger.warning("%s.%s: %s", self.model._meta.label, self.name, error)
             return ""
 
     def formfield(self, **kwargs):

@@ -223,3 +223,14 @@ def test_owner_chooses_which_folders_to_sync(client, alice, alices):
     assert client.post(change_url(alices), data).status_code == 302
     inbox.refresh_from_db(), trash.refresh_from_db()
     assert (inbox.is_active, trash.is_active) == (False, True)
+
+
+def test_test_connection_action_on_the_list(client, alice, alices, bobs, smtp_sink):
+    EmailAccount.objects.filter(pk=alices.pk).update(
+        smtp_host=smtp_sink.host, smtp_port=smtp_sink.port, smtp_security="none", password=""
+    )
+    data = {"action": "test_connection_action", "_selected_action": [alices.pk, bobs.pk]}
+    response = login(client, alice).post(LIST, data, follow=True)
+    page = response.content.decode()
+    assert "Test of alice@crm.test: SMTP: connected (no login)" in page
+    assert "bob@crm.test" not in page
