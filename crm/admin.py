@@ -4,9 +4,13 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from crm.models import Company, Contact, CrmEmail, Deal, Department, Lead, Request, Tag, User
 from crm.site import OwnedRecordAdmin, ScopedAdmin, register_both
 from mailaccounts.sync_admin import ImportConversationMixin
+from massmail.admin import make_massmail
+
+RECORD_ACTIONS = [*OwnedRecordAdmin.actions, make_massmail]
 
 
 class CompanyAdmin(OwnedRecordAdmin):
+    actions = RECORD_ACTIONS
     list_display = ["full_name", "email", "country", "city", "industry", "is_vip", "massmail", "owner"]
     list_filter = ["is_vip", "massmail", "industry", "country", "tags"]
     search_fields = ["full_name", "email", "city"]
@@ -15,6 +19,7 @@ class CompanyAdmin(OwnedRecordAdmin):
 
 
 class ContactAdmin(OwnedRecordAdmin):
+    actions = RECORD_ACTIONS
     list_display = ["__str__", "email", "company", "country", "is_vip", "massmail", "owner"]
     list_filter = ["is_vip", "massmail", "company__industry", "country", "tags"]
     search_fields = ["first_name", "last_name", "email", "company__full_name"]
@@ -25,6 +30,7 @@ class ContactAdmin(OwnedRecordAdmin):
 
 
 class LeadAdmin(OwnedRecordAdmin):
+    actions = RECORD_ACTIONS
     list_display = ["__str__", "email", "company_name", "country", "industry", "is_vip", "massmail", "owner"]
     list_filter = ["is_vip", "massmail", "industry", "country", "tags"]
     search_fields = ["first_name", "last_name", "email", "company_name"]

@@ -1,15 +1,83 @@
-from django.contrib import admin
+"""Mass mail in the two admin sites.
 
-from massmail.models import MassmailSettings, Suppression
+/admin/ (superusers): MassmailSettings and the suppression list.
+/crm/ (the sales team): Messages (with preview and a test send), Signatures, Mailings (live
+progress, accounts, notifications, pause/resume/restart/combine, a recipients list), the
+"Create mailing" page, and the "Make massmail" action used on Company/Contact/Lead lists.
+"""
+
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.views.decorators.http import require_POST
+
+from crm.roles import Role, role_of
+from crm.site import ScopedAdmin, crm_site
+from massmail import mailings, previews
+from massmail.forms import (
+    AudienceForm,
+    ChooseMessageForm,
+    MassmailSettingsForm,
+    MessageForm,
+    PreviewForm,
+    SignatureForm,
+)
+from massmail.models import (
+    Mailing,
+    MailingNotification,
+    MailingRecipient,
+    MassmailSettings,
+    Message,
+    MessageAttachment,
+    Signature,
+    Suppression,
+)
+from massmail.rendering import html_to_text
+
+# --- superusers' admin -----------------------------------------------------------------------
 
 
 @admin.register(MassmailSettings)
 class MassmailSettingsAdmin(admin.ModelAdmin):
+    form = MassmailSettingsForm
+    fieldsets = [
+        (
+            "Business time",
+            {
+                "fields": [
+                    "use_business_time",
+                    "business_start",
+                    "business_end",
+                    "time_zone",
+                    "non_working_days",
+                ]
+            },
+        ),
+        ("Sending", {"fields": ["default_daily_limit", "time_compression"]}),
+        ("Unsubscribe", {"fields": ["unsubscribe_redirect_url", "unsubscribe_mailto"]}),
+    ]
+
     def has_add_permission(self, request):
         return not MassmailSettings.objects.exists()
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def changelist_view(self, request, extra_context=None):
+        # A singleton: the list is the one form (created with the defaults on first visit).
+        obj = MassmailSettings.load()
+        if obj._state.adding:
+            obj.save()
+        return HttpResponseRedirect(reverse("admin:massmail_massmailsettings_change", args=[obj.pk]))
 
 
 @admin.register(Suppression)
@@ -17,3 +85,481 @@ class SuppressionAdmin(admin.ModelAdmin):
     list_display = ["email", "reason", "detail", "created_at"]
     list_filter = ["reason"]
     search_fields = ["email"]
+
+
+# --- /crm/: messages and signatures ----------------------------------------------------------
+
+
+class AuthoredAdmin(ScopedAdmin):
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.owner = request.user
+        super().save_model(request, obj, form, change)
+
+
+class AttachmentInline(admin.TabularInline):
+    model = MessageAttachment
+    fields = ["file", "inline", "content_id"]
+    extra = 0
+    verbose_name = "attachment or inline image"
+
+
+@admin.register(Signature, site=crm_site)
+class SignatureAdmin(AuthoredAdmin):
+    form = SignatureForm
+    list_display = ["name", "owner", "created_at"]
+    search_fields = ["name"]
+    list_select_related = ["owner"]
+
+
+@admin.register(Message, site=crm_site)
+class MessageAdmin(AuthoredAdmin):
+    form = MessageForm
+    list_display = ["__str__", "subject", "signature", "owner", "updated_at"]
+    search_fields = ["name", "subject"]
+    list_select_related = ["owner", "signature"]
+    inlines = [AttachmentInline]
+    change_form_template = "admin/massmail/message/change_form.html"
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "signature":
+            kwargs["queryset"] = Signature.objects.filter(owner=request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_formset(self, request, form, formset, change):
+        for attachment in formset.save(commit=False):
+            upload = attachment.file
+            if not attachment.filename and upload:
+                attachment.filename = upload.name.rsplit("/", 1)[-1][:255]
+            content_type = getattr(getattr(upload, "file", None), "content_type", None)
+            if content_type:
+                attachment.content_type = content_type
+            if attachment.inline and not attachment.content_id:
+                attachment.content_id = attachment.filename
+            attachment.save()
+        for attachment in formset.deleted_objects:
+            attachment.delete()
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:object_id>/preview/",
+                self.admin_site.admin_view(self.preview_view),
+                name="massmail_message_preview",
+            ),
+            path(
+                "<int:object_id>/send-test/",
+                self.admin_site.admin_view(require_POST(self.send_test_view)),
+                name="massmail_message_send_test",
+            ),
+            *super().get_urls(),
+        ]
+
+    def preview_view(self, request, object_id):
+        message = self.get_object(request, object_id)
+        form = PreviewForm(request.GET or None)
+        choice = form.cleaned_data if form.is_valid() else {"recipient_type": "contacts", "search": ""}
+        result = previews.preview(message, request.user, choice["recipient_type"], choice["search"])
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": message,
+            "title": f"Preview: {message}",
+            "form": form if form.is_bound else PreviewForm(),
+            "preview": result,
+            "choice": choice,
+        }
+        return TemplateResponse(request, "admin/massmail/message/preview.html", context)
+
+    def send_test_view(self, request, object_id):
+        message = self.get_object(request, object_id)
+        form = PreviewForm(request.POST)
+        choice = form.cleaned_data if form.is_valid() else {"recipient_type": "contacts", "search": ""}
+        ok, text = previews.send_test(message, request.user, choice["recipient_type"], choice["search"])
+        self.message_user(request, text, messages.SUCCESS if ok else messages.ERROR)
+        return HttpResponseRedirect(reverse("crm:massmail_message_preview", args=[message.pk]))
+
+
+# --- /crm/: mailings --------------------------------------------------------------------------
+
+
+class VipFilter(admin.SimpleListFilter):
+    title = "VIP"
+    parameter_name = "vip"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "With VIP recipients"), ("no", "Without VIP recipients")]
+
+    def queryset(self, request, queryset):
+        vip = Exists(MailingRecipient.objects.filter(mailing=OuterRef("pk"), is_vip=True))
+        if self.value() == "yes":
+            return queryset.filter(vip)
+        if self.value() == "no":
+            return queryset.filter(~vip)
+        return queryset
+
+
+class MailingChangeList(ChangeList):
+    """Attaches the owners' sending accounts to the page's mailings: two queries per page."""
+
+    def get_results(self, request):
+        super().get_results(request)
+        owners = {mailing.owner_id for mailing in self.result_list}
+        accounts = previews.mailing_accounts_by_owner(owners) if owners else {}
+        for mailing in self.result_list:
+            mailing.account_states = accounts.get(mailing.owner_id, [])
+
+
+def count_of(queryset):
+    return Coalesce(
+        Subquery(
+            queryset.order_by().values("mailing_id").annotate(n=Count("id")).values("n"),
+            output_field=IntegerField(),
+        ),
+        Value(0),
+    )
+
+
+def progress_of(mailing):
+    """(percent done, rows still to send): from the rows themselves, so it is always current."""
+    figures = mailing.recipients.aggregate(
+        total=Count("id"),
+        open=Count(
+            "id", filter=Q(status__in=[MailingRecipient.Status.PENDING, MailingRecipient.Status.SENDING])
+        ),
+    )
+    total = figures["total"]
+    return (100 * (total - figures["open"]) // total if total else 100), figures["open"]
+
+
+@admin.register(Mailing, site=crm_site)
+class MailingAdmin(ScopedAdmin):
+    list_display = [
+        "name_with_preview",
+        "id",
+        "recipient_type",
+        "status",
+        "progress",
+        "owner",
+        "sent_today",
+        "recipients_count",
+        "accounts",
+        "notification_log",
+    ]
+    list_display_links = ["name_with_preview"]
+    search_fields = ["name"]
+    list_select_related = ["owner", "message"]
+    list_per_page = 50
+    actions = ["pause_mailings", "resume_mailings", "restart_failed_mailings", "combine_mailings"]
+    fields = ["name"]
+    change_form_template = "admin/massmail/mailing/change_form.html"
+
+    def get_list_filter(self, request):
+        role = role_of(request.user)
+        filters = [("owner", admin.RelatedOnlyFieldListFilter), "status", VipFilter, "recipient_type"]
+        # Only a company manager sees more than one department.
+        if role is Role.COMPANY_MANAGER:
+            filters.insert(1, "department")
+        return filters
+
+    def get_queryset(self, request):
+        start = previews.start_of_today()
+        rows = MailingRecipient.objects.filter(mailing=OuterRef("pk"))
+        notifications = MailingNotification.objects.order_by("-created_at")
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                sent_today_count=count_of(rows.filter(sent_at__gte=start)),
+                open_count=count_of(
+                    rows.filter(status__in=[MailingRecipient.Status.PENDING, MailingRecipient.Status.SENDING])
+                ),
+                done_count=F("recipients_count") - F("open_count"),
+            )
+            .prefetch_related(Prefetch("notifications", queryset=notifications))
+        )
+
+    def get_changelist(self, request, **kwargs):
+        return MailingChangeList
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip().lstrip("#")
+        if term.isdigit():
+            queryset |= self.get_queryset(request).filter(pk=int(term))
+        return queryset, may_have_duplicates
+
+    # --- columns
+
+    @admin.display(description="Mailing", ordering="name")
+    def name_with_preview(self, obj):
+        body = " ".join(html_to_text(obj.message.body).split())
+        return format_html('<span title="{}">{}</span>', f"{obj.message.subject}\n\n{body[:300]}", obj)
+
+    @admin.display(description="Progress", ordering="done_count")
+    def progress(self, obj):
+        total = obj.recipients_count
+        percent = 100 * obj.done_count // total if total else 100
+        return progress_html(obj, percent)
+
+    @admin.display(description="Sent today", ordering="sent_today_count")
+    def sent_today(self, obj):
+        return obj.sent_today_count
+
+    @admin.display(description="Accounts")
+    def accounts(self, obj):
+        states = getattr(obj, "account_states", None)
+        if not states:
+            return format_html(
+                '<span class="star-bad" title="{}">none</span>', "The owner has no mailing account."
+            )
+        return format_html_join(
+            " ",
+            '<span class="{}" title="{}">★</span>',
+            (("star-ok" if s.usable else "star-bad", s.why) for s in states),
+        )
+
+    @admin.display(description="Notifications")
+    def notification_log(self, obj):
+        items = obj.notifications.all()
+        if not items:
+            return ""
+        return format_html(
+            '<ul class="notifications">{}</ul>',
+            format_html_join(
+                "",
+                '<li class="{}"><time datetime="{}">{}</time> {}</li>',
+                ((n.level, n.created_at.isoformat(), f"{n.created_at:%d.%m %H:%M}", n.text) for n in items),
+            ),
+        )
+
+    # --- pages
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def add_view(self, request, form_url="", extra_context=None):
+        return HttpResponseRedirect(reverse("crm:massmail_mailing_create"))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        mailing = self.get_object(request, object_id)
+        context = {**(extra_context or {}), **self.recipients_context(request, mailing)}
+        return super().change_view(request, object_id, form_url, context)
+
+    def recipients_context(self, request, mailing):
+        rows = mailing.recipients.select_related("account", "company", "contact", "lead").order_by("pk")
+        status = request.GET.get("status", "")
+        if status in MailingRecipient.Status.values:
+            rows = rows.filter(status=status)
+        account = request.GET.get("account", "")
+        if account.isdigit():
+            rows = rows.filter(account_id=int(account))
+        counts = dict(mailing.recipients.values_list("status").annotate(n=Count("id")).order_by())
+        page = Paginator(rows, 50).get_page(request.GET.get("p"))
+        percent, open_rows = progress_of(mailing)
+        return {
+            "mailing": mailing,
+            "page_obj": page,
+            "status_filter": status,
+            "status_counts": [
+                (value, label, counts.get(value, 0)) for value, label in MailingRecipient.Status.choices
+            ],
+            "progress_html": progress_html(mailing, percent),
+            "may_edit": Mailing.objects.editable_by(request.user).filter(pk=mailing.pk).exists(),
+            "accounts": previews.mailing_accounts_by_owner([mailing.owner_id])[mailing.owner_id],
+            "notifications": mailing.notifications.all()[:100],
+        }
+
+    def get_urls(self):
+        def post(view):
+            return self.admin_site.admin_view(require_POST(view))
+
+        return [
+            path("create/", self.admin_site.admin_view(self.create_view), name="massmail_mailing_create"),
+            path(
+                "<int:object_id>/progress/",
+                self.admin_site.admin_view(self.progress_view),
+                name="massmail_mailing_progress",
+            ),
+            path("<int:object_id>/pause/", post(self.pause_view), name="massmail_mailing_pause"),
+            path("<int:object_id>/resume/", post(self.resume_view), name="massmail_mailing_resume"),
+            path("<int:object_id>/restart-failed/", post(self.restart_view), name="massmail_mailing_restart"),
+            *super().get_urls(),
+        ]
+
+    def progress_view(self, request, object_id):
+        mailing = self.get_object(request, object_id)
+        percent, _ = progress_of(mailing)
+        return TemplateResponse(request, "massmail/progress.html", progress_context(mailing, percent))
+
+    def _editable(self, request, object_id):
+        self.get_object(request, object_id)  # 404 when hidden
+        return get_object_or_404(Mailing.objects.editable_by(request.user), pk=object_id)
+
+    def _back(self, mailing):
+        return HttpResponseRedirect(reverse("crm:massmail_mailing_change", args=[mailing.pk]))
+
+    def pause_view(self, request, object_id):
+        mailing = self._editable(request, object_id)
+        done = mailings.pause(mailing, request.user)
+        self.message_user(
+            request,
+            "Paused." if done else "Only a running mailing can be paused.",
+            messages.SUCCESS if done else messages.WARNING,
+        )
+        return self._back(mailing)
+
+    def resume_view(self, request, object_id):
+        mailing = self._editable(request, object_id)
+        done = mailings.resume(mailing, request.user)
+        self.message_user(
+            request,
+            "Resumed." if done else "Only a paused or interrupted mailing can be resumed.",
+            messages.SUCCESS if done else messages.WARNING,
+        )
+        return self._back(mailing)
+
+    def restart_view(self, request, object_id):
+        mailing = self._editable(request, object_id)
+        count = mailings.restart_failed(mailing)
+        self.message_user(
+            request,
+            f"{count} failed recipients will be tried again." if count else "No failed recipient to restart.",
+        )
+        return self._back(mailing)
+
+    def create_view(self, request):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = AudienceForm(
+            request.POST or request.GET or None, user=request.user, **audience_choices(request.user)
+        )
+        audience = None
+        if form.is_bound and form.is_valid():
+            queryset = form.audience()
+            if "create" in request.POST:
+                try:
+                    mailing = mailings.create_mailing(
+                        request.user, form.cleaned_data["message"], queryset, form.cleaned_data["name"]
+                    )
+                except ValueError as exc:
+                    self.message_user(request, str(exc), messages.ERROR)
+                else:
+                    self.message_user(request, mailing.summary, messages.SUCCESS)
+                    return self._back(mailing)
+            audience = mailings.measure_audience(request.user, queryset)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Create mailing",
+            "form": form,
+            "audience": audience,
+            "has_messages": Message.objects.filter(owner=request.user).exists(),
+        }
+        return TemplateResponse(request, "admin/massmail/mailing/create.html", context)
+
+    # --- actions
+
+    def _editable_selection(self, request, queryset):
+        return queryset.filter(pk__in=Mailing.objects.editable_by(request.user).values("pk"))
+
+    @admin.action(description="Pause selected mailings")
+    def pause_mailings(self, request, queryset):
+        done = sum(mailings.pause(m, request.user) for m in self._editable_selection(request, queryset))
+        self.message_user(request, f"{done} mailings paused.")
+
+    @admin.action(description="Resume selected mailings")
+    def resume_mailings(self, request, queryset):
+        done = sum(mailings.resume(m, request.user) for m in self._editable_selection(request, queryset))
+        self.message_user(request, f"{done} mailings resumed.")
+
+    @admin.action(description="Restart failed recipients")
+    def restart_failed_mailings(self, request, queryset):
+        done = sum(mailings.restart_failed(m) for m in self._editable_selection(request, queryset))
+        self.message_user(request, f"{done} failed recipients will be tried again.")
+
+    @admin.action(description="Combine selected mailings")
+    def combine_mailings(self, request, queryset):
+        selected = list(self._editable_selection(request, queryset).select_related("message", "owner"))
+        if request.POST.get("post") == "yes":
+            try:
+                kept = mailings.combine(selected)
+            except ValueError as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+                return None
+            self.message_user(request, f"Combined into {kept} (#{kept.pk}).", messages.SUCCESS)
+            return self._back(kept)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Combine mailings?",
+            "mailings": selected,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "refused": len(selected) != queryset.count(),
+        }
+        return TemplateResponse(request, "admin/massmail/mailing/combine_confirmation.html", context)
+
+
+def progress_context(mailing, percent):
+    running = mailing.status in (Mailing.Status.ACTIVE, Mailing.Status.ACTIVE_ERROR)
+    return {
+        "mailing": mailing,
+        "percent": percent,
+        "poll": running,
+        "url": reverse("crm:massmail_mailing_progress", args=[mailing.pk]),
+    }
+
+
+def progress_html(mailing, percent):
+    from django.template.loader import render_to_string
+
+    return render_to_string("massmail/progress.html", progress_context(mailing, percent))
+
+
+def audience_choices(user):
+    """Which owner and department filters the user's role offers on the Create mailing page."""
+    from crm.models import Department, User
+
+    role = role_of(user)
+    if role is Role.COMPANY_MANAGER:
+        return {
+            "owners": User.objects.filter(is_active=True, is_staff=True),
+            "departments": Department.objects.all(),
+        }
+    if role is Role.DEPARTMENT_HEAD and user.department_id:
+        return {
+            "owners": User.objects.filter(is_active=True, department_id=user.department_id),
+            "departments": None,
+        }
+    return {"owners": None, "departments": None}
+
+
+# --- "Make massmail" on Company, Contact and Lead lists ---------------------------------------
+
+
+@admin.action(description="Make massmail", permissions=["view"])
+def make_massmail(modeladmin, request, queryset):
+    form = ChooseMessageForm(request.POST if "apply" in request.POST else None, user=request.user)
+    if form.is_bound and form.is_valid():
+        try:
+            mailing = mailings.create_mailing(
+                request.user, form.cleaned_data["message"], queryset, form.cleaned_data["name"]
+            )
+        except ValueError as exc:
+            modeladmin.message_user(request, str(exc), messages.ERROR)
+            return None
+        modeladmin.message_user(request, mailing.summary, messages.SUCCESS)
+        return HttpResponseRedirect(reverse("crm:massmail_mailing_change", args=[mailing.pk]))
+    audience = mailings.measure_audience(request.user, queryset)
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "opts": modeladmin.model._meta,
+        "title": "Make massmail",
+        "form": form,
+        "audience": audience,
+        "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+        "select_across": request.POST.get("select_across", "0"),
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        "has_messages": form.fields["message"].queryset.exists(),
+    }
+    return TemplateResponse(request, "admin/massmail/make_massmail.html", context)

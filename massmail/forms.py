@@ -1,0 +1,180 @@
+import zoneinfo
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from massmail.models import MassmailSettings, Message, RecipientType, Signature
+from massmail.rendering import has_line_break, validate_template
+from massmail.sanitizing import sanitize_html
+
+
+class TemplateFormMixin:
+    """Sanitize the HTML body, then report template problems as form errors (never a 500)."""
+
+    require_unsubscribe = True
+
+    def clean_body(self):
+        return sanitize_html(self.cleaned_data.get("body", ""))
+
+    def clean(self):
+        data = super().clean()
+        if "body" in data:
+            for error in validate_template(
+                data.get("subject", ""), data["body"], require_unsubscribe=self.require_unsubscribe
+            ):
+                self.add_error("subject" if error.startswith("The subject") else "body", error)
+        return data
+
+
+class MessageForm(TemplateFormMixin, forms.ModelForm):
+    class Meta:
+        model = Message
+        fields = ["name", "subject", "body", "signature"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 16, "cols": 90})}
+
+    def clean_subject(self):
+        subject = self.cleaned_data["subject"]
+        if has_line_break(subject):
+            raise ValidationError("The subject must be one line.")
+        return subject
+
+
+class SignatureForm(TemplateFormMixin, forms.ModelForm):
+    require_unsubscribe = False
+
+    class Meta:
+        model = Signature
+        fields = ["name", "body"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 8, "cols": 90})}
+
+
+class PreviewForm(forms.Form):
+    recipient_type = forms.ChoiceField(choices=RecipientType.choices, initial=RecipientType.CONTACTS)
+    search = forms.CharField(
+        required=False, label="Name or email", help_text="Empty: the first record you see"
+    )
+
+
+class ChooseMessageForm(forms.Form):
+    """The "Make massmail" intermediate page."""
+
+    message = forms.ModelChoiceField(queryset=Message.objects.none(), empty_label=None)
+    name = forms.CharField(max_length=200, required=False, help_text="Empty: the message's name")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["message"].queryset = Message.objects.filter(owner=user)
+
+
+class AudienceForm(forms.Form):
+    """The "Create mailing" page: a message and filters that describe an audience of any size."""
+
+    message = forms.ModelChoiceField(queryset=Message.objects.none(), empty_label=None)
+    name = forms.CharField(max_length=200, required=False)
+    recipient_type = forms.ChoiceField(choices=RecipientType.choices, initial=RecipientType.CONTACTS)
+    owner = forms.ModelChoiceField(queryset=None, required=False, empty_label="Anyone I may mail")
+    department = forms.ModelChoiceField(queryset=None, required=False, empty_label="Any")
+    vip = forms.ChoiceField(
+        choices=[("", "Any"), ("yes", "VIP only"), ("no", "Not VIP")], required=False, label="VIP"
+    )
+    country = forms.CharField(max_length=60, required=False)
+    industry = forms.ChoiceField(required=False)
+    tags = forms.ModelMultipleChoiceField(queryset=None, required=False, help_text="Any of these tags")
+    accepts_newsletters = forms.BooleanField(
+        required=False, initial=True, help_text="Leave out records that do not accept newsletters"
+    )
+
+    def __init__(self, *args, user, owners, departments, **kwargs):
+        from crm.models import Industry, Tag
+
+        super().__init__(*args, **kwargs)
+        self.fields["message"].queryset = Message.objects.filter(owner=user)
+        self.fields["industry"].choices = [("", "Any"), *Industry.choices]
+        self.fields["tags"].queryset = Tag.objects.all()
+        if owners is None:
+            del self.fields["owner"]
+        else:
+            self.fields["owner"].queryset = owners
+        if departments is None:
+            del self.fields["department"]
+        else:
+            self.fields["department"].queryset = departments
+
+    def audience(self):
+        """The queryset the filters describe (before the owner's own scope is applied)."""
+        from massmail.mailings import recipient_types
+
+        data = self.cleaned_data
+        model = {kind: model for model, kind in recipient_types().items()}[data["recipient_type"]]
+        queryset = model.objects.all()
+        if data.get("owner"):
+            queryset = queryset.filter(owner=data["owner"])
+        if data.get("department"):
+            queryset = queryset.filter(department=data["department"])
+        if data.get("vip"):
+            queryset = queryset.filter(is_vip=data["vip"] == "yes")
+        if data.get("country"):
+            queryset = queryset.filter(country__iexact=data["country"].strip())
+        if data.get("industry"):
+            field = "company__industry" if data["recipient_type"] == RecipientType.CONTACTS else "industry"
+            queryset = queryset.filter(**{field: data["industry"]})
+        if data.get("tags"):
+            queryset = queryset.filter(tags__in=data["tags"]).distinct()
+        if data.get("accepts_newsletters"):
+            queryset = queryset.filter(massmail=True)
+        return queryset
+
+
+WEEKDAYS = [
+    (0, "Monday"),
+    (1, "Tuesday"),
+    (2, "Wednesday"),
+    (3, "Thursday"),
+    (4, "Friday"),
+    (5, "Saturday"),
+    (6, "Sunday"),
+]
+
+
+class MassmailSettingsForm(forms.ModelForm):
+    unsubscribe_redirect_url = forms.URLField(
+        required=False,
+        assume_scheme="https",
+        help_text="Optional: after recording the unsubscribe, send people to this page of your own",
+    )
+    non_working_days = forms.TypedMultipleChoiceField(
+        choices=WEEKDAYS, coerce=int, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = MassmailSettings
+        fields = [
+            "use_business_time",
+            "business_start",
+            "business_end",
+            "time_zone",
+            "non_working_days",
+            "unsubscribe_redirect_url",
+            "unsubscribe_mailto",
+            "default_daily_limit",
+            "time_compression",
+        ]
+
+    def clean_time_zone(self):
+        name = self.cleaned_data["time_zone"].strip()
+        try:
+            zoneinfo.ZoneInfo(name)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValidationError(
+                f"{name!r} is not a time zone name. Use an IANA name such as Europe/Berlin."
+            ) from None
+        return name
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("business_start"), data.get("business_end")
+        if start and end and start >= end:
+            self.add_error("business_end", "The business day must end after it starts.")
+        if len(data.get("non_working_days") or []) == 7:
+            self.add_error("non_working_days", "At least one day of the week must be a working day.")
+        return data

@@ -1,0 +1,224 @@
+"""The /crm/ pages of mass mail: messages, the mailings list and page, creating mailings."""
+
+import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.test import Client
+
+from crm.models import Company, Contact, Lead
+from crm.tests.fixtures import PASSWORD
+from mailaccounts.models import EmailAccount
+from massmail import mailings
+from massmail.models import Mailing, MassmailSettings, Message, Signature
+
+BODY = '<p>Hi {{ first_name }}</p><p><a href="{{ unsubscribe_url }}">Unsubscribe</a></p>'
+
+
+def login(user):
+    client = Client()
+    assert client.login(username=user.username, password=PASSWORD)
+    return client
+
+
+@pytest.fixture
+def message(alice):
+    return Message.objects.create(owner=alice, name="Spring", subject="Spring offer", body=BODY)
+
+
+@pytest.fixture
+def mailing(alice, message):
+    company = Company.objects.create(full_name="Acme", owner=alice, email="info@acme.test")
+    for n in range(4):
+        Contact.objects.create(
+            company=company, owner=alice, email=f"c{n}@acme.test", first_name=f"C{n}", is_vip=n == 0
+        )
+    return mailings.create_mailing(alice, message, Contact.objects.all())
+
+
+def test_message_form_sanitizes_and_reports_template_errors(alice):
+    client = login(alice)
+    data = {"name": "x", "subject": "Hi", "attachments-TOTAL_FORMS": 0, "attachments-INITIAL_FORMS": 0}
+    response = client.post("/crm/massmail/message/add/", {**data, "body": "<p>{% if %}</p>"})
+    assert response.status_code == 200
+    assert b"template error" in response.content
+    response = client.post("/crm/massmail/message/add/", {**data, "body": "<p>Hi</p>"})
+    assert b"must contain the unsubscribe link" in response.content
+    response = client.post(
+        "/crm/massmail/message/add/",
+        {**data, "body": BODY + '<img src=x onerror="alert(1)"><script>x()</script>'},
+    )
+    assert response.status_code == 302
+    saved = Message.objects.get()
+    assert saved.owner == alice and "onerror" not in saved.body and "script" not in saved.body
+    assert "{{ unsubscribe_url }}" in saved.body
+
+
+def test_signature_form_needs_no_unsubscribe_link(alice):
+    response = login(alice).post(
+        "/crm/massmail/signature/add/", {"name": "Main", "body": "<b>{{ user.name }}</b>"}
+    )
+    assert response.status_code == 302
+    assert Signature.objects.get().owner == alice
+
+
+def test_preview_for_a_chosen_record(alice, mailing, message):
+    response = login(alice).get(
+        f"/crm/massmail/message/{message.pk}/preview/?recipient_type=contacts&search=c2@"
+    )
+    assert response.status_code == 200
+    assert b"Hi C2" in response.content and b"Spring offer" in response.content
+
+
+def test_send_a_test_without_an_account_says_why(alice, message):
+    response = login(alice).post(
+        f"/crm/massmail/message/{message.pk}/send-test/", {"recipient_type": "contacts"}, follow=True
+    )
+    assert b"no usable email account" in response.content
+
+
+def test_send_a_test_to_me(alice, mailing, message, smtp_sink):
+    EmailAccount.objects.create(
+        owner=alice,
+        email="alice@sales.test",
+        smtp_host=smtp_sink.host,
+        smtp_port=smtp_sink.port,
+        smtp_security="none",
+    )
+    response = login(alice).post(
+        f"/crm/massmail/message/{message.pk}/send-test/", {"recipient_type": "contacts"}, follow=True
+    )
+    assert b"A test was sent to alice@crm.test" in response.content
+    (received,) = smtp_sink.wait_for(1)
+    assert received.rcpt_tos == ["alice@crm.test"]
+    assert received.subject == "[Test] Spring offer"
+
+
+def test_mailings_list_shows_progress_accounts_and_notifications(alice, bob, mailing):
+    EmailAccount.objects.create(owner=alice, email="ok@sales.test", massmail=True)
+    EmailAccount.objects.create(
+        owner=alice, email="off@sales.test", massmail=True, is_active=False, last_error="535 bad login"
+    )
+    mailing.recipients.filter(email="c0@acme.test").update(status="sent")
+    for user in (alice, bob):  # bob is in the same department
+        response = login(user).get("/crm/massmail/mailing/")
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert 'class="progress"' in html and 'aria-valuenow="25"' in html
+        assert 'class="star-ok" title="ok@sales.test: usable' in html
+        assert 'class="star-bad" title="off@sales.test: disabled. 535 bad login"' in html
+        assert "Created with 4 recipients" in html
+        assert 'title="Spring offer' in html
+
+
+def test_list_search_filters_and_sorting(alice, mailing, dana):
+    client = login(dana)
+    for query in (
+        f"?q={mailing.pk}",
+        "?q=Spring",
+        "?vip=yes",
+        "?o=5",
+        "?o=-7",
+        f"?owner__id__exact={alice.pk}",
+    ):
+        response = client.get("/crm/massmail/mailing/" + query)
+        assert response.status_code == 200, query
+        assert b"Spring" in response.content, query
+    assert b"Spring" not in client.get("/crm/massmail/mailing/?vip=no").content
+
+
+def test_other_departments_mailings_are_404(carol, mailing):
+    client = login(carol)
+    assert b"Spring" not in client.get("/crm/massmail/mailing/").content
+    for url in ("change/", "progress/"):
+        assert client.get(f"/crm/massmail/mailing/{mailing.pk}/{url}").status_code == 404
+    assert client.post(f"/crm/massmail/mailing/{mailing.pk}/pause/").status_code == 404
+
+
+def test_mailing_page_lists_recipients_and_pauses_on_post_only(alice, bob, mailing):
+    client = login(alice)
+    response = client.get(f"/crm/massmail/mailing/{mailing.pk}/change/?status=pending")
+    assert response.status_code == 200 and b"c3@acme.test" in response.content
+    assert client.get(f"/crm/massmail/mailing/{mailing.pk}/pause/").status_code == 405
+    client.post(f"/crm/massmail/mailing/{mailing.pk}/pause/")
+    assert Mailing.objects.get().status == "paused"
+    # Bob sees his colleague's mailing but may not change it.
+    assert login(bob).post(f"/crm/massmail/mailing/{mailing.pk}/resume/").status_code == 404
+    client.post(f"/crm/massmail/mailing/{mailing.pk}/resume/")
+    assert Mailing.objects.get().status == "active"
+
+
+def test_progress_fragment_polls_only_while_active(alice, mailing):
+    client = login(alice)
+    body = client.get(f"/crm/massmail/mailing/{mailing.pk}/progress/").content
+    assert b'hx-trigger="every 3s"' in body and b'aria-valuenow="0"' in body
+    mailing.recipients.update(status="sent")
+    mailings.finish(mailing)
+    body = client.get(f"/crm/massmail/mailing/{mailing.pk}/progress/").content
+    assert b"hx-trigger" not in body and b'aria-valuenow="100"' in body
+
+
+def test_make_massmail_action_asks_for_the_message_then_creates(alice, bob, message):
+    mine = Lead.objects.create(owner=alice, email="mine@x.test")
+    Lead.objects.create(owner=bob, email="bobs@x.test")
+    client = login(alice)
+    data = {"action": "make_massmail", ACTION_CHECKBOX_NAME: [mine.pk]}
+    response = client.post("/crm/crm/lead/", data)
+    assert response.status_code == 200 and b"Create the mailing" in response.content
+    response = client.post("/crm/crm/lead/", {**data, "apply": "1", "message": message.pk, "name": "Leads"})
+    created = Mailing.objects.get()
+    assert response.status_code == 302 and response["Location"].endswith(f"/mailing/{created.pk}/change/")
+    assert (created.name, created.recipient_type, created.recipients_count) == ("Leads", "leads", 1)
+
+
+def test_create_mailing_page_counts_then_creates(alice, bob, message):
+    company = Company.objects.create(full_name="Acme", owner=alice, email="info@acme.test", country="Germany")
+    Company.objects.create(full_name="Bobco", owner=bob, email="info@bobco.test", country="Germany")
+    Company.objects.create(full_name="Elsewhere", owner=alice, email="x@x.test", country="France")
+    client = login(alice)
+    form = {
+        "message": message.pk,
+        "recipient_type": "companies",
+        "country": "germany",
+        "accepts_newsletters": "on",
+    }
+    response = client.post("/crm/massmail/mailing/create/", {**form, "count": "1"})
+    assert b"<strong>1</strong> recipients" in response.content
+    assert b"not assigned to you" in response.content
+    assert b'name="owner"' not in response.content, "a sales manager has no owner filter"
+    response = client.post("/crm/massmail/mailing/create/", {**form, "create": "1"})
+    created = Mailing.objects.get()
+    assert response.status_code == 302
+    assert list(created.recipients.values_list("company", flat=True)) == [company.pk]
+    assert client.get("/crm/massmail/mailing/add/")["Location"] == "/crm/massmail/mailing/create/"
+
+
+def test_combine_action_with_confirmation(alice, mailing, message):
+    second = mailings.create_mailing(alice, message, Contact.objects.filter(email="c1@acme.test"))
+    client = login(alice)
+    data = {"action": "combine_mailings", ACTION_CHECKBOX_NAME: [mailing.pk, second.pk]}
+    response = client.post("/crm/massmail/mailing/", data)
+    assert b"Yes, combine" in response.content
+    assert Mailing.objects.get(pk=second.pk).status == "active"
+    client.post("/crm/massmail/mailing/", {**data, "post": "yes"})
+    assert Mailing.objects.get(pk=second.pk).status == "done"
+
+
+def test_massmail_settings_admin(root):
+    client = login(root)
+    response = client.get("/admin/massmail/massmailsettings/")
+    assert response.status_code == 302
+    url = response["Location"]
+    page = client.get(url).content.decode()
+    assert 'type="checkbox" name="non_working_days" value="4"' in page
+    data = {
+        "use_business_time": "on",
+        "business_start": "09:00",
+        "business_end": "17:00",
+        "time_zone": "Mars/Olympus",
+        "non_working_days": ["5", "6"],
+        "default_daily_limit": 50,
+        "time_compression": 1,
+    }
+    assert b"is not a time zone name" in client.post(url, data).content
+    assert client.post(url, {**data, "time_zone": "Europe/Berlin"}).status_code == 302
+    saved = MassmailSettings.load()
+    assert (saved.time_zone, saved.non_working_days) == ("Europe/Berlin", [5, 6])
