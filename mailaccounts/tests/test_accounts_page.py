@@ -234,3 +234,33 @@ def test_test_connection_action_on_the_list(client, alice, alices, bobs, smtp_si
     page = response.content.decode()
     assert "Test of alice@crm.test: SMTP: connected (no login)" in page
     assert "bob@crm.test" not in page
+
+
+def test_superuser_connects_an_account_for_a_user_with_a_preset(client, root, alice):
+    data = {
+        "owner": alice.pk,
+        "email": "alice@gmail.com",
+        "provider": "custom",  # guessed from the address when the servers are left empty
+        "is_active": "on",
+        "daily_limit": "100",
+        "assignment": "manual",
+        "auth_method": "password",
+        "password": "app-password",
+        "smtp_host": "",
+        "smtp_port": "",
+        "smtp_security": "starttls",
+        "imap_host": "",
+        "imap_port": "",
+        "imap_security": "ssl",
+        "sync_from": "now",
+        "sync_interval": "5",
+        "grants-TOTAL_FORMS": "0",
+        "grants-INITIAL_FORMS": "0",
+        "_save": "Save",
+    }
+    response = login(client, root).post("/admin/mailaccounts/emailaccount/add/", data)
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    account = EmailAccount.objects.get(email="alice@gmail.com")
+    assert (account.owner, account.password, account.smtp_host, account.imap_host) == (
+        alice, "app-password", "smtp.gmail.com", "imap.gmail.com",
+    )  # fmt: skip
