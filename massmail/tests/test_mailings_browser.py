@@ -1,0 +1,44 @@
+import pytest
+from playwright.sync_api import expect
+
+from crm.models import Company, Contact
+from crm.tests.fixtures import PASSWORD
+from massmail import mailings
+from massmail.models import Message
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def log_in(page, live_server, user):
+    page.goto(f"{live_server.url}/crm/login/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{live_server.url}/crm/")
+
+
+def test_the_progress_bar_follows_sending_without_a_reload(page, live_server, alice):
+    company = Company.objects.create(full_name="Acme", owner=alice, email="info@acme.test")
+    for n in range(4):
+        Contact.objects.create(company=company, owner=alice, email=f"c{n}@acme.test")
+    message = Message.objects.create(
+        owner=alice, name="Spring", subject="Spring", body="{{ unsubscribe_url }}"
+    )
+    mailing = mailings.create_mailing(alice, message, Contact.objects.all())
+
+    log_in(page, live_server, alice)
+    page.goto(f"{live_server.url}/crm/massmail/mailing/")
+    bar = page.locator(f"#mailing-progress-{mailing.pk}")
+    expect(bar).to_have_attribute("data-percent", "0")
+    expect(bar.locator("[role=progressbar]")).to_be_visible()
+    page.evaluate("window.notReloaded = true")
+
+    mailing.recipients.filter(email__in=["c0@acme.test", "c1@acme.test"]).update(status="sent")
+    expect(bar).to_have_attribute("data-percent", "50", timeout=8_000)
+    expect(bar).to_contain_text("50%")
+
+    mailing.recipients.update(status="sent")
+    mailings.finish(mailing)
+    expect(bar).to_have_attribute("data-percent", "100", timeout=8_000)
+    expect(bar).not_to_have_attribute("hx-get", f"/crm/massmail/mailing/{mailing.pk}/progress/")
+    assert page.evaluate("window.notReloaded") is True, "updated in place, not by reloading"
