@@ -299,8 +299,8 @@ class AccountAdminMixin:
 
     @admin.action(description="Test connection", permissions=["change"])
     def test_connection_action(self, request, queryset):
-        for account in queryset.filter(pk__in=self.model.objects.editable_by(request.user))[:10]:
-            report = connection_test.test_connection(account, timeout=10)
+        for account in queryset.filter(pk__in=self.model.objects.editable_by(request.user))[:5]:
+            report = connection_test.test_connection(account, timeout=8)
             level = messages.SUCCESS if report.ok else messages.ERROR
             self.message_user(request, f"Test of {account.email}: {report.summary}", level)
 
@@ -316,7 +316,7 @@ class AccountAdminMixin:
     def oauth_start_view(self, request, object_id):
         account = self._editable_object(request, object_id)
         provider = request.POST.get("provider", "")
-        callback = request.build_absolute_uri(self._url("oauth_callback"))
+        callback = oauth.callback_url()
         try:
             return HttpResponseRedirect(oauth.authorization_url(account, provider, callback, request.user))
         except oauth.OAuthError as error:
@@ -324,9 +324,8 @@ class AccountAdminMixin:
             return HttpResponseRedirect(self._url("change", account))
 
     def oauth_callback_view(self, request):
-        callback = request.build_absolute_uri(self._url("oauth_callback"))
         try:
-            account = oauth.complete_authorization(request.GET, callback, request.user)
+            account = oauth.complete_authorization(request.GET, oauth.callback_url(), request.user)
         except oauth.OAuthError as error:
             self.message_user(request, error.message, messages.ERROR)
             return HttpResponseRedirect(self._url("changelist"))

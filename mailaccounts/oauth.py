@@ -120,6 +120,14 @@ def _configured(key: str) -> Provider:
 # --- the authorization code flow ---------------------------------------------------------------
 
 
+def callback_url() -> str:
+    """The one redirect URI registered with the providers: on the /crm/ site, under SITE_URL
+    (the public address, right behind a proxy too). Superusers use it as well."""
+    from django.urls import reverse
+
+    return settings.SITE_URL + reverse("crm:mailaccounts_emailaccount_oauth_callback")
+
+
 def authorization_url(account, provider_key: str, redirect_uri: str, user) -> str:
     """Where to send the user's browser to grant the CRM access to the mailbox."""
     provider = _configured(provider_key)

@@ -215,7 +215,10 @@ def test_xoauth2_over_smtp(token_endpoint, google_account, smtp_sink_factory, to
         assert sink.wait_for(1)[0].login == "alice@gmail.example"
 
 
-def test_connect_with_google_from_the_accounts_page(client, token_endpoint, alice, smtp_sink_factory):
+def test_connect_with_google_from_the_accounts_page(
+    client, settings, token_endpoint, alice, smtp_sink_factory
+):
+    settings.SITE_URL = "https://crm.example"
     sink = smtp_sink_factory(xoauth2_token="ya29.page", username="alice@gmail.example")
     account = EmailAccount.objects.create(
         owner=alice,
@@ -233,7 +236,7 @@ def test_connect_with_google_from_the_accounts_page(client, token_endpoint, alic
     )
     assert response.status_code == 302
     query = state_from(response["Location"])
-    assert query["redirect_uri"] == "http://testserver/crm/mailaccounts/emailaccount/oauth/callback/"
+    assert query["redirect_uri"] == "https://crm.example/crm/mailaccounts/emailaccount/oauth/callback/"
 
     token_endpoint.reply(access_token="ya29.page", refresh_token="1//r", expires_in=3600)
     response = client.get(
