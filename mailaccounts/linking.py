@@ -341,6 +341,8 @@ def note_answer(links: Links, parsed: ParsedMessage, outgoing: bool) -> None:
     """A real answer from the other party reopens a closed Request; auto-replies never do."""
     if outgoing or parsed.is_auto_reply or links.request is None:
         return
+    if links.request.status != Request.Status.CLOSED:
+        return  # nothing to reopen: spare the UPDATE
     Request.objects.filter(pk=links.request.pk, status=Request.Status.CLOSED).update(
         status=Request.Status.IN_PROGRESS
     )
