@@ -15,7 +15,7 @@ from email.utils import format_datetime, getaddresses
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.html import escape, linebreaks
@@ -431,6 +431,14 @@ def timeline(record, user):
         .filter(Q(**{kind: record}))
         .exclude(status__in=[CrmEmail.Status.DRAFT])
         .select_related("account")
+        .annotate(
+            opens=Count(
+                "tracking_events", filter=Q(tracking_events__kind="open", tracking_events__is_machine=False)
+            ),
+            clicks=Count(
+                "tracking_events", filter=Q(tracking_events__kind="click", tracking_events__is_machine=False)
+            ),
+        )
         .order_by("-date", "-id")
     )
 

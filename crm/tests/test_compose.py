@@ -309,3 +309,15 @@ def test_a_rejected_login_disables_the_account_and_keeps_the_draft(alice, jane, 
     assert CrmEmail.objects.get(pk=email.pk).status == "draft"
     again = compose.send_email(CrmEmail.objects.get(pk=email.pk), alice)
     assert not again.ok and "disabled" in again.message
+
+
+def test_timeline_shows_human_opens_and_clicks_of_sent_mail(alice, jane):
+    from massmail.models import TrackingEvent
+
+    sent = CrmEmail.objects.create(direction="out", status="sent", contact=jane, owner=alice, date=NOON)
+    TrackingEvent.objects.create(kind="open", crm_email=sent)
+    TrackingEvent.objects.create(kind="open", crm_email=sent)
+    TrackingEvent.objects.create(kind="open", crm_email=sent, is_machine=True)
+    TrackingEvent.objects.create(kind="click", crm_email=sent)
+    (row,) = compose.timeline(jane, alice)
+    assert (row.opens, row.clicks) == (2, 1)
