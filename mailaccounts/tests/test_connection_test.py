@@ -104,3 +104,29 @@ def test_smtp_only_account_without_password_uses_no_login(alice, smtp_sink):
     )  # fmt: skip
     report = run_test(account)
     assert report.ok and report.checks[0].message.startswith("connected (no login)")
+
+
+def test_a_server_that_never_answers_times_out_in_words(alice):
+    import socket
+
+    from mailaccounts.connection_test import check_imap, check_smtp
+
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        port = silent.getsockname()[1]
+        account = EmailAccount(
+            owner=alice, email="a@crm.test", smtp_host="127.0.0.1", smtp_port=port, smtp_security="none",
+            imap_host="127.0.0.1", imap_port=port, imap_security="none",
+        )  # fmt: skip
+        smtp, (imap, _) = check_smtp(account, timeout=0.3), check_imap(account, timeout=0.3)
+    for check in (smtp, imap):
+        assert check.message.startswith("The server did not answer in time."), check.message
+
+
+def test_an_unknown_host_name_is_named(alice):
+    from mailaccounts.connection_test import check_imap
+
+    account = EmailAccount(owner=alice, email="a@crm.test", imap_host="no-such-host.invalid", imap_port=993)
+    check, _ = check_imap(account, timeout=2)
+    assert check.message == "The host name could not be found. Check the server name."
