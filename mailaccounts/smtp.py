@@ -54,7 +54,7 @@ SENT = SendResult(Outcome.SENT, 250, "Sent.", "")
 # too many connections or recipients. Enhanced status 4.7.x is policy (mostly rate) in
 # practice; 5.4.5 is Google's and Microsoft's "daily sending quota exceeded".
 _THROTTLE_TEXT = re.compile(
-    r"too many|rate.?limit|throttl|try again later|slow down|quota|limit exceeded|exceeded.*limit"
+    r"too many|rate.?limit|throttl|slow down|quota|limit exceeded|exceeded.*limit"
     r"|\b4\.7\.\d+|\b5\.4\.5\b",
     re.IGNORECASE,
 )
@@ -82,7 +82,8 @@ def classify_reply(code: int, text: str, stage: str = "rcpt") -> SendResult:
       4.7.x (e.g. "451 4.7.1 rate limited", "452 4.5.3 Too many recipients") -> THROTTLED.
     - 5xx with 5.4.5 or a quota text ("550 5.4.5 Daily sending quota exceeded") -> THROTTLED:
       the account is out of quota, the recipient is fine.
-    - other 4xx (450, 451, 452 mailbox full, 454 …) -> TEMPORARY: try this recipient later.
+    - other 4xx (450, 451, 452 mailbox full, 454 …) and greylisting -> TEMPORARY: try this
+      recipient later.
     - other 5xx on MAIL/RCPT/DATA -> PERMANENT: this message will never be accepted.
     - on the "auth" stage any other 5xx -> AUTH; any 4xx -> TEMPORARY (454 "try later").
     """
@@ -94,7 +95,8 @@ def classify_reply(code: int, text: str, stage: str = "rcpt") -> SendResult:
             f"The server did not accept the login: {reply}. Check the user name and password and re-connect.",
             reply,
         )
-    throttled = bool(_THROTTLE_TEXT.search(text))
+    # Greylisting (often "451 4.7.1") is about this sender/recipient pair, not the account's pace.
+    throttled = bool(_THROTTLE_TEXT.search(text)) and "greylist" not in text.lower()
     if code == 421 or (400 <= code < 500 and throttled):
         return SendResult(
             Outcome.THROTTLED, code, f"The server asked to slow down, sending later: {reply}", reply

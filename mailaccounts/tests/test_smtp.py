@@ -52,6 +52,12 @@ def trust_sink(settings, tls_cert):
         (smtplib.SMTPRecipientsRefused({"x@y.z": (452, b"4.2.2 Mailbox full")}), Outcome.TEMPORARY, 452),
         (smtplib.SMTPDataError(451, b"4.7.1 Rate limited, try later"), Outcome.THROTTLED, 451),
         (smtplib.SMTPDataError(451, b"4.3.0 Local error"), Outcome.TEMPORARY, 451),
+        (
+            smtplib.SMTPRecipientsRefused({"x@y.z": (451, b"4.7.1 Greylisted, try again later")}),
+            Outcome.TEMPORARY,
+            451,
+        ),
+        (smtplib.SMTPRecipientsRefused({"x@y.z": (450, b"4.2.1 Try again later")}), Outcome.TEMPORARY, 450),
         (smtplib.SMTPDataError(554, b"5.7.1 Message rejected as spam"), Outcome.PERMANENT, 554),
         (smtplib.SMTPDataError(550, b"5.4.5 Daily user sending quota exceeded"), Outcome.THROTTLED, 550),
         (
