@@ -55,6 +55,8 @@ class EmailAccountForm(forms.ModelForm):
         provider = data.get("provider") or EmailAccount.Provider.CUSTOM
         if provider == EmailAccount.Provider.CUSTOM and data.get("email") and not data.get("smtp_host"):
             provider = guess_provider(data["email"])
+            if "provider" in self.fields:
+                data["provider"] = provider
         filled = fill_empty(data, provider)
         for name, value in filled.items():
             if name in self.fields and data.get(name) != value and name not in self._errors:

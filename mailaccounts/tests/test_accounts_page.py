@@ -264,3 +264,4 @@ def test_superuser_connects_an_account_for_a_user_with_a_preset(client, root, al
     assert (account.owner, account.password, account.smtp_host, account.imap_host) == (
         alice, "app-password", "smtp.gmail.com", "imap.gmail.com",
     )  # fmt: skip
+    assert account.provider == "gmail"
