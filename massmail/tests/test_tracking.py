@@ -187,3 +187,21 @@ def test_mailing_links_are_looked_up_once_per_process(recipient, django_assert_n
     fresh = MailingRecipient.objects.get(pk=recipient.pk)  # as the sender fetches it: no mailing loaded
     with django_assert_num_queries(0):
         tracking.instrument_html(HTML, mailing_recipient=fresh)
+
+
+def test_a_rendered_mailing_message_is_instrumented_and_keeps_its_unsubscribe_link(recipient, alice):
+    from mailaccounts.models import EmailAccount
+    from massmail.rendering import compile_message
+
+    recipient.mailing.message.body = (
+        '<p><a href="https://example.com/spring">Spring</a> {{ unsubscribe_url }}</p>'
+    )
+    recipient.mailing.message.save()
+    account = EmailAccount.objects.create(owner=alice, email="alice@crm.test", track_opens_clicks=True)
+    message = compile_message(recipient.mailing).render(recipient, account)
+    unsubscribe = message.get_body(("html",)).get_content().split("</a> ")[1].split("<")[0].strip()
+    tracking.instrument_message(message, mailing_recipient=recipient)
+    html = message.get_body(("html",)).get_content()
+    assert "https://example.com/spring" not in html and "/m/c/" in html and "/m/o/" in html
+    assert unsubscribe in html
+    assert message["List-Unsubscribe"]
