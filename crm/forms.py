@@ -3,6 +3,9 @@ from django import forms
 from crm.compose import default_account, parse_addresses
 from crm.models import EmailTemplate
 
+# Providers refuse messages over 20–35 MB, and base64 adds a third.
+MAX_ATTACHMENTS_BYTES = 18 * 2**20
+
 
 class AddressesField(forms.CharField):
     """Comma-separated addresses, cleaned to a list."""
@@ -30,7 +33,14 @@ class MultipleFileField(forms.FileField):
 class ComposeForm(forms.Form):
     """One-to-one email. Which button was pressed is `action`: send, draft, schedule, template."""
 
-    account = forms.ModelChoiceField(queryset=None, label="From", empty_label=None)
+    account = forms.ModelChoiceField(
+        queryset=None,
+        label="From",
+        empty_label=None,
+        error_messages={
+            "required": "You have no active account to send from: connect one under Email accounts."
+        },
+    )
     to = AddressesField(required=False, label="To", widget=forms.TextInput(attrs={"size": 60}))
     cc = AddressesField(required=False, label="Cc", widget=forms.TextInput(attrs={"size": 60}))
     bcc = AddressesField(required=False, label="Bcc", widget=forms.TextInput(attrs={"size": 60}))
@@ -65,6 +75,14 @@ class ComposeForm(forms.Form):
             self.initial["account"] = default_account(user, accounts)
         self.fields["template"].queryset = EmailTemplate.objects.visible_to(user)
         self.fields["signature"].queryset = Signature.objects.filter(owner=user)
+
+    def clean_attachments(self):
+        files = self.cleaned_data["attachments"]
+        if sum(f.size for f in files) > MAX_ATTACHMENTS_BYTES:
+            raise forms.ValidationError(
+                f"Attachments may total {MAX_ATTACHMENTS_BYTES // 2**20} MB at most; most mail servers refuse more."
+            )
+        return files
 
     def clean(self):
         data = super().clean()

@@ -321,3 +321,19 @@ def test_timeline_shows_human_opens_and_clicks_of_sent_mail(alice, jane):
     TrackingEvent.objects.create(kind="click", crm_email=sent)
     (row,) = compose.timeline(jane, alice)
     assert (row.opens, row.clicks) == (2, 1)
+
+
+def test_too_large_attachments_and_no_account_are_form_errors(client, alice, jane, settings):
+    from crm import forms
+
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = None
+    client = logged_in(client, alice)
+    big = SimpleUploadedFile("big.bin", b"x" * (forms.MAX_ATTACHMENTS_BYTES + 1))
+    response = client.post(
+        reverse("mail:compose_about", args=["contact", jane.pk]),
+        {"to": "jane@acme.test", "attachments": big, "action": "draft"},
+    )
+    errors = response.context["form"].errors
+    assert "18 MB at most" in str(errors["attachments"])
+    assert "no active account" in str(errors["account"])
+    assert not CrmEmail.objects.exists()
