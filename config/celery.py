@@ -25,3 +25,15 @@ app.conf.beat_schedule["daily-digests"] = {
     "task": "crm.tasks.send_daily_digests",
     "schedule": crontab(hour=7, minute=0),
 }
+
+# The drip engine (massmail/tasks.py): plan every few seconds, janitor every minute, and the
+# day's counters reset soon after midnight of MassmailSettings.time_zone (the task is idempotent).
+app.conf.beat_schedule["massmail-plan-sends"] = {"task": "massmail.tasks.plan_sends", "schedule": 5.0}
+app.conf.beat_schedule["massmail-release-stuck-sends"] = {
+    "task": "massmail.tasks.release_stuck_sends",
+    "schedule": 60.0,
+}
+app.conf.beat_schedule["massmail-reset-daily-counters"] = {
+    "task": "massmail.tasks.reset_daily_counters",
+    "schedule": crontab(minute="*/5"),
+}

@@ -1,0 +1,201 @@
+"""The drip plan: business time, pacing, and which accounts are due to send.
+
+Everything here is plain Python over the ORM (no Celery): `massmail.tasks` and the
+`send_due` command call it. Times are aware datetimes; the calendar (working days, hours,
+"today" of the daily counters) is the one of `MassmailSettings.time_zone`.
+"""
+
+import datetime
+import logging
+import math
+import random
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.db.models import Exists, F, OuterRef, Q
+from django.utils import timezone
+
+from mailaccounts.models import Access, AccountGrant, EmailAccount
+from massmail.models import MailingRecipient, MassmailSettings
+
+log = logging.getLogger(__name__)
+
+# Beat runs the plan this often; a batch carries what the pace allows in one tick.
+PLAN_EVERY_SECONDS = 5
+# No batch is larger than this, whatever the pace: it bounds the time a batch holds its rows.
+MAX_BATCH = 100
+# Jitter around the pacing interval, so accounts do not send in lock step.
+JITTER = 0.1
+
+UTC = datetime.UTC
+DAY = datetime.timedelta(days=1)
+
+
+def zone(cfg: MassmailSettings) -> ZoneInfo:
+    try:
+        return ZoneInfo(cfg.time_zone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        log.warning("MassmailSettings.time_zone %r is not an IANA zone; using UTC", cfg.time_zone)
+        return ZoneInfo("UTC")
+
+
+def local_today(cfg: MassmailSettings, now: datetime.datetime | None = None) -> datetime.date:
+    """The calendar day of the daily counters, in the settings' time zone."""
+    return (now or timezone.now()).astimezone(zone(cfg)).date()
+
+
+def is_working_day(cfg: MassmailSettings, day: datetime.date) -> bool:
+    if not cfg.use_business_time:
+        return True
+    return day.weekday() not in set(cfg.non_working_days or [])
+
+
+def sending_window(
+    cfg: MassmailSettings, day: datetime.date
+) -> tuple[datetime.datetime, datetime.datetime] | None:
+    """The UTC bounds [start, end) of a local day's sending window, or None on a day off.
+
+    With business time off the window is the whole local day (23 or 25 hours on a
+    daylight-saving change). A business end not after its start gives no window.
+    """
+    tz = zone(cfg)
+    if not is_working_day(cfg, day):
+        return None
+    if cfg.use_business_time:
+        start = datetime.datetime.combine(day, cfg.business_start, tzinfo=tz)
+        end = datetime.datetime.combine(day, cfg.business_end, tzinfo=tz)
+    else:
+        start = datetime.datetime.combine(day, datetime.time(0), tzinfo=tz)
+        end = datetime.datetime.combine(day + DAY, datetime.time(0), tzinfo=tz)
+    # Aware datetimes of one tzinfo subtract as wall-clock times: convert to UTC first.
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    return (start, end) if end > start else None
+
+
+def window_seconds(cfg: MassmailSettings, day: datetime.date) -> float:
+    window = sending_window(cfg, day)
+    return (window[1] - window[0]).total_seconds() if window else 0.0
+
+
+def is_sending_time(cfg: MassmailSettings, now: datetime.datetime | None = None) -> bool:
+    now = now or timezone.now()
+    window = sending_window(cfg, local_today(cfg, now))
+    return window is not None and window[0] <= now < window[1]
+
+
+def next_window_start(
+    cfg: MassmailSettings, now: datetime.datetime | None = None
+) -> datetime.datetime | None:
+    """When sending may next happen: `now` inside a window, else the next window's start."""
+    now = now or timezone.now()
+    day = local_today(cfg, now)
+    for offset in range(8):
+        window = sending_window(cfg, day + offset * DAY)
+        if window and now < window[1]:
+            return max(now, window[0])
+    return None  # every weekday is off
+
+
+def send_interval(cfg: MassmailSettings, daily_limit: int, day: datetime.date) -> float:
+    """Seconds between two messages of an account: its day's window over its daily limit.
+
+    `time_compression` (a demo setting, 1 in production) divides it.
+    """
+    if daily_limit <= 0:
+        return math.inf
+    seconds = window_seconds(cfg, day) or 86400.0
+    return seconds / daily_limit / max(cfg.time_compression or 1, 1)
+
+
+def batch_size(interval: float, tick: float = PLAN_EVERY_SECONDS, cap: int = MAX_BATCH) -> int:
+    """Messages one batch may send so that one batch per tick keeps the pace, never a catch-up."""
+    if not math.isfinite(interval):
+        return 0
+    if interval <= 0:
+        return cap
+    return max(1, min(cap, math.floor(tick / interval)))
+
+
+def jittered(seconds: float, rng: random.Random | None = None) -> float:
+    return seconds * (rng or random).uniform(1 - JITTER, 1 + JITTER)
+
+
+# --- the plan -----------------------------------------------------------------------------
+
+SENDABLE_MAILING_STATUSES = ("active", "active_error")
+SEND_ACCESS = (Access.FULL, Access.SEND)
+
+
+def owner_may_send_through(account_ref: str = "pk", owner_ref: str = "owner_id") -> Q:
+    """Rows whose mailing owner may send through the account at `account_ref`.
+
+    Used inside subqueries: the mailing's owner is the account's owner, or holds a grant
+    on it with send access.
+    """
+    granted = AccountGrant.objects.filter(
+        account_id=OuterRef(OuterRef(account_ref)),
+        user_id=OuterRef("mailing__owner_id"),
+        access__in=SEND_ACCESS,
+    )
+    return Q(mailing__owner_id=OuterRef(owner_ref)) | Q(Exists(granted))
+
+
+def pending_for_account(now: datetime.datetime, **extra):
+    """Recipients an outer EmailAccount row could send now (an EXISTS subquery's body)."""
+    return MailingRecipient.objects.filter(
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
+        Q(account_id__isnull=True) | Q(account_id=OuterRef("pk")),
+        owner_may_send_through(),
+        status=MailingRecipient.Status.PENDING,
+        mailing__status__in=SENDABLE_MAILING_STATUSES,
+        **extra,
+    )
+
+
+def under_daily_limit(today: datetime.date) -> Q:
+    """The account row has quota left today (a counter of another day counts as zero)."""
+    return Q(sent_today_date__isnull=True) | ~Q(sent_today_date=today) | Q(sent_today__lt=F("daily_limit"))
+
+
+def due_accounts_queryset(now: datetime.datetime, today: datetime.date):
+    return EmailAccount.objects.alias(
+        has_pending=Exists(pending_for_account(now)),
+        has_pending_vip=Exists(pending_for_account(now, is_vip=True)),
+    ).filter(
+        Q(next_send_at__isnull=True) | Q(next_send_at__lte=now),
+        under_daily_limit(today),
+        # A main account sends to VIPs only; its EXISTS uses the VIP partial index.
+        Q(is_main=False, has_pending=True) | Q(is_main=True, has_pending_vip=True),
+        is_active=True,
+        massmail=True,
+        daily_limit__gt=0,
+    )
+
+
+@dataclass(frozen=True)
+class DueAccount:
+    account_id: int
+    batch: int
+
+
+def due_accounts(
+    now: datetime.datetime | None = None, cfg: MassmailSettings | None = None
+) -> list[DueAccount]:
+    """The accounts due to send now, each with its batch size: one query (none outside business time).
+
+    Its cost depends on the number of accounts and active mailings, not on recipients:
+    each EXISTS stops at the first pending row, found through the partial pending indexes.
+    """
+    now = now or timezone.now()
+    cfg = cfg or MassmailSettings.load()
+    if not is_sending_time(cfg, now):
+        return []
+    today = local_today(cfg, now)
+    rows = due_accounts_queryset(now, today).values_list("pk", "daily_limit", "sent_today", "sent_today_date")
+    due = []
+    for pk, limit, sent, sent_date in rows:
+        left = limit - (sent if sent_date == today else 0)
+        batch = min(batch_size(send_interval(cfg, limit, today)), left)
+        if batch > 0:
+            due.append(DueAccount(pk, batch))
+    return due
