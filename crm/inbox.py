@@ -82,8 +82,8 @@ def mail_of(user, account_id=None, folder=None, q="", unread=False, assigned_to_
             | Q(recipients__icontains=q)
             | Q(text__icontains=q)
         )
-    if unread:
-        emails = emails.filter(is_read=False)
+    if unread:  # only received mail is ever unread: what we sent or imported from Sent is not news
+        emails = emails.filter(is_read=False, direction=CrmEmail.Direction.INCOMING)
     if assigned_to_me:
         emails = emails.filter(assigned_to=user)
     return emails
@@ -105,7 +105,7 @@ def conversations(emails, limit=50, offset=0):
         .values("conversation")
         .annotate(
             count=Count("id"),
-            unread=Count("id", filter=Q(is_read=False)),
+            unread=Count("id", filter=Q(is_read=False, direction=CrmEmail.Direction.INCOMING)),
             last_date=Max(Coalesce("date", "created_at")),
             last_id=Max("id"),
         )
@@ -150,7 +150,7 @@ def mark_read(user, key, read=True):
 
 
 def unread_count(user):
-    return mail_of(user, unread=True).filter(direction=CrmEmail.Direction.INCOMING).count()
+    return mail_of(user, unread=True).count()
 
 
 # --- shared mailboxes: assignment and notifications ---------------------------------------------

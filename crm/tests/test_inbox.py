@@ -110,3 +110,10 @@ def test_reply_from_a_conversation_opens_a_threaded_draft(client, alice, persona
     assert response["Location"] == reverse("mail:compose_edit", args=[draft.pk])
     assert (draft.in_reply_to, draft.subject, draft.thread_key) == ("<a@x>", "Re: Offer", "<a@x>")
     assert client.get(response["Location"]).status_code == 200
+
+
+def test_sent_mail_is_never_unread(alice, personal):
+    mail(personal, "<s@x>", direction="out", subject="Sent copy")
+    mail(personal, "<i@x>", subject="Received")
+    assert [t.unread for t in inbox.conversations(inbox.mail_of(alice))] == [1, 0]
+    assert [e.subject for e in inbox.mail_of(alice, unread=True)] == ["Received"]
