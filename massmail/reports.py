@@ -42,6 +42,7 @@ class Figures:
     machine_opens: int = 0
     machine_clicks: int = 0
     series: list = field(default_factory=list)  # [(date, human opens, human clicks)]
+    links: list = field(default_factory=list)  # [(url, human clicks, unique clickers)]
 
     def rate(self, name):
         base = self.sent if name in ("delivered", "bounced", "sent") else self.delivered
@@ -174,6 +175,20 @@ def email_figures(emails):
     return figures
 
 
+def link_clicks(events):
+    """[(url, human clicks, unique clickers)] of some events, most clicked first."""
+    rows = (
+        events.filter(kind=TrackingEvent.Kind.CLICK, is_machine=False)
+        .values("url")
+        .annotate(
+            clicks=Count("pk"),
+            people=Count("mailing_recipient", distinct=True) + Count("crm_email", distinct=True),
+        )
+        .order_by("-clicks", "url")
+    )
+    return [(row["url"], row["clicks"], row["people"]) for row in rows]
+
+
 def email_events(crm_email):
     """Every open and click of one email, oldest first, machines included and marked."""
     return list(crm_email.tracking_events.order_by("created_at", "pk"))
@@ -183,6 +198,7 @@ def email_events(crm_email):
 
 
 def _add_events(figures, events):
+    figures.links = link_clicks(events)
     for row in events.values("kind", "is_machine").annotate(n=Count("pk")):
         name = ("machine_" if row["is_machine"] else "") + ("opens" if row["kind"] == "open" else "clicks")
         setattr(figures, name, row["n"])

@@ -39,9 +39,9 @@ def mailing(alice):
     event("open", SENT + dt.timedelta(hours=1), mailing_recipient=r[0])
     event("open", SENT + 2 * DAY, mailing_recipient=r[0])  # twice: one unique open
     event("open", SENT + dt.timedelta(seconds=2), machine=True, mailing_recipient=r[1])  # a proxy only
-    event("click", SENT + dt.timedelta(hours=2), mailing_recipient=r[2])  # a click without the pixel
+    event("click", SENT + dt.timedelta(hours=2), mailing_recipient=r[2], url="https://a.test/")  # no pixel
     event("open", SENT + dt.timedelta(hours=3), mailing_recipient=r[3])
-    event("click", SENT + DAY, mailing_recipient=r[3])
+    event("click", SENT + DAY, mailing_recipient=r[3], url="https://a.test/")
     event("click", SENT + dt.timedelta(seconds=3), machine=True, mailing_recipient=r[4])  # a scanner only
     event("open", SENT + dt.timedelta(hours=1), mailing_recipient=r[7])  # bounced later: not delivered
     CrmEmail.objects.create(direction="in", subject="Re: Spring", in_reply_to="<m5@crm.test>")
@@ -62,6 +62,7 @@ def test_mailing_figures_on_a_seeded_mailing(mailing):
     assert figures.rate("opened") == pytest.approx(3 / 7)
     assert figures.rate("bounced") == pytest.approx(2 / 9)
     assert (figures.opens, figures.clicks, figures.machine_opens, figures.machine_clicks) == (4, 2, 1, 1)
+    assert figures.links == [("https://a.test/", 2, 2)]
 
 
 def test_daily_series_counts_human_events_and_fills_empty_days(mailing):
