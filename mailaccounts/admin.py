@@ -15,7 +15,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
@@ -66,16 +66,15 @@ class AccountAdminMixin:
 
     form = EmailAccountForm
     change_form_template = "admin/mailaccounts/emailaccount/change_form.html"
+    # The columns a person acts on first come first: the table scrolls sideways on small screens.
     list_display = [
         "email",
-        "default_flag",
-        "massmail",
-        "is_main",
-        "import_status",
-        "last_sent_at",
-        "sent_today_display",
-        "notification_list",
         "connection_badge",
+        "sent_today_display",
+        "last_sent",
+        "flags",
+        "import_status",
+        "notification_list",
     ]
     list_display_links = ["email"]
     list_select_related = ["owner"]
@@ -153,9 +152,25 @@ class AccountAdminMixin:
 
     # --- columns -------------------------------------------------------------------------
 
-    @admin.display(description="Default", boolean=True, ordering="is_default")
-    def default_flag(self, obj):
-        return obj.is_default
+    @admin.display(description="Use")
+    def flags(self, obj):
+        labels = [
+            label
+            for on, label in (
+                (obj.is_default, "default"),
+                (obj.massmail, "mailings"),
+                (obj.is_main, "main (VIP)"),
+                (obj.is_shared, "shared"),
+            )
+            if on
+        ]
+        return format_html_join(" ", '<span class="badge">{}</span>', ((label,) for label in labels)) or "—"
+
+    @admin.display(description="Last sent", ordering="last_sent_at")
+    def last_sent(self, obj):
+        if not obj.last_sent_at:
+            return "never"
+        return timezone.localtime(obj.last_sent_at).strftime("%Y-%m-%d %H:%M")
 
     @admin.display(description="IMAP import")
     def import_status(self, obj):
@@ -164,7 +179,7 @@ class AccountAdminMixin:
         if not obj.last_sync_at:
             return "on, not synced yet"
         when = timezone.localtime(obj.last_sync_at).strftime("%Y-%m-%d %H:%M")
-        return f"on, {when}: {obj.last_sync_result}"
+        return f"on; {when}: {obj.last_sync_result}"
 
     @admin.display(description="Sent today")
     def sent_today_display(self, obj):
