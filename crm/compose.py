@@ -144,8 +144,8 @@ def new_draft(user, record=None, **fields):
     return email
 
 
-def save_draft(email, data, files=()):
-    """Store the compose form's cleaned data on the draft and keep its new attachments."""
+def save_draft(email, data, files=(), remove_attachments=()):
+    """Store the compose form's cleaned data on the draft, add new attachments, drop unticked ones."""
     from massmail.sanitizing import sanitize_html
 
     for name in (
@@ -170,6 +170,8 @@ def save_draft(email, data, files=()):
     email.status = CrmEmail.Status.DRAFT
     email.scheduled_at = None
     email.save()
+    if remove_attachments:
+        email.attachments.filter(pk__in=remove_attachments).delete()
     for upload in files:
         CrmEmailAttachment.objects.create(
             email=email,
@@ -448,9 +450,9 @@ def delete_draft(email):
     return CrmEmail.objects.filter(pk=email.pk, status=CrmEmail.Status.DRAFT).delete()[0] > 0
 
 
-def apply_action(email, data, files, action, user):
+def apply_action(email, data, files, action, user, remove_attachments=()):
     """Save the compose form on the draft, then do what the pressed button asks."""
-    save_draft(email, data, files)
+    save_draft(email, data, files, remove_attachments)
     if action == "template" and data.get("template"):
         template = data["template"]
         email.subject = template.subject or email.subject

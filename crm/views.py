@@ -66,9 +66,9 @@ def _compose(request, email, initial, record):
     form = ComposeForm(request.POST or None, request.FILES or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         action = request.POST.get("action", "draft")
-        outcome = compose.apply_action(
-            email, form.cleaned_data, form.cleaned_data["attachments"], action, request.user
-        )
+        removed = [int(pk) for pk in request.POST.getlist("remove_attachment") if pk.isdigit()]
+        files = form.cleaned_data["attachments"]
+        outcome = compose.apply_action(email, form.cleaned_data, files, action, request.user, removed)
         messages.add_message(request, messages.SUCCESS if outcome.ok else messages.ERROR, outcome.message)
         if outcome.ok and action in ("send", "schedule"):
             return HttpResponseRedirect(_record_url(record) if record else reverse("mail:inbox"))

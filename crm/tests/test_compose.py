@@ -337,3 +337,31 @@ def test_too_large_attachments_and_no_account_are_form_errors(client, alice, jan
     assert "18 MB at most" in str(errors["attachments"])
     assert "no active account" in str(errors["account"])
     assert not CrmEmail.objects.exists()
+
+
+def test_forward_carries_the_attachments_and_a_draft_can_drop_one(client, alice, jane, smtp_sink):
+    account = account_on(smtp_sink, alice)
+    incoming = CrmEmail.objects.create(
+        account=account, direction="in", subject="Plan", sender="jane@acme.test"
+    )
+    incoming.attachments.create(
+        filename="plan.txt", size=4, file=SimpleUploadedFile("plan.txt", b"plan"), content_type="text/plain"
+    )
+    draft = compose.reply_draft(alice, incoming, forward=True)
+    (copied,) = draft.attachments.all()
+    assert copied.filename == "plan.txt"
+    compose.apply_action(draft, data(account, to=["boss@acme.test"]), [], "send", alice)
+    (part,) = smtp_sink.wait_for(1)[0].message.iter_attachments()
+    assert part.get_content() == "plan"
+
+    other = compose.reply_draft(alice, incoming, forward=True)
+    response = logged_in(client, alice).post(
+        reverse("mail:compose_edit", args=[other.pk]),
+        {
+            "account": account.pk,
+            "to": "x@acme.test",
+            "action": "draft",
+            "remove_attachment": [other.attachments.get().pk],
+        },
+    )
+    assert response.status_code == 302 and not other.attachments.exists()
