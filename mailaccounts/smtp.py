@@ -255,6 +255,8 @@ class AccountMailer:
         """Connect and log in if not connected yet; a failure comes back as a SendResult."""
         if self.connection is not None:
             return None
+        if not self.account.smtp_host:
+            return SendResult(Outcome.CONNECTION, None, "No SMTP server is set for this account.", "")
         try:
             self.connection = self._connect()
         except Exception as exc:  # noqa: BLE001 - every failure becomes a result

@@ -284,3 +284,9 @@ def test_a_connection_the_server_closed_while_idle_is_replaced_before_sending(sm
         assert mailer.send(message(subject="second")).ok
     assert [m.subject for m in smtp_sink.wait_for(2)] == ["first", "second"]
     assert smtp_sink.connections == 2
+
+
+def test_an_account_without_smtp_server_says_so():
+    with AccountMailer(EmailAccount(email="a@b.c", smtp_host="")) as mailer:
+        result = mailer.send(message())
+    assert (result.outcome, result.message) == (Outcome.CONNECTION, "No SMTP server is set for this account.")
