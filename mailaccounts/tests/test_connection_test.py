@@ -130,3 +130,13 @@ def test_an_unknown_host_name_is_named(alice):
     account = EmailAccount(owner=alice, email="a@crm.test", imap_host="no-such-host.invalid", imap_port=993)
     check, _ = check_imap(account, timeout=2)
     assert check.message == "The host name could not be found. Check the server name."
+
+
+def test_starttls_on_both_with_a_trusted_private_ca(
+    settings, tls_cert, alice, dovecot, mailbox, smtp_sink_factory
+):
+    settings.MAIL_CA_FILE = str(tls_cert.cert_path)  # MAIL_CA_FILE: a company's own CA
+    sink = smtp_sink_factory(security="starttls", username=mailbox.name, password=mailbox.password)
+    account = make_account(alice, dovecot, mailbox, sink, imap_security="starttls")
+    report = run_test(account)
+    assert report.ok, report.summary
