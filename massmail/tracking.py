@@ -269,6 +269,14 @@ def record_event(kind, recipient, crm_email, *, method, user_agent, ip, link=Non
         return None  # the message was deleted between the lookup and the insert
 
 
+def from_our_staff(request):
+    """A fetch by someone reading the message in the CRM (a copy imported from Sent), not by its recipient."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and user.is_staff:
+        return True
+    return request.META.get("HTTP_REFERER", "").startswith(f"{settings.SITE_URL}/crm/")
+
+
 def _client(request):
     return request.META.get("HTTP_USER_AGENT", ""), request.META.get("REMOTE_ADDR", "")
 
@@ -281,8 +289,9 @@ def open_pixel(request, token):
     target = parsed and _target(parsed[1], parsed[2])
     if not target:
         raise Http404("Unknown tracking token.")
-    user_agent, ip = _client(request)
-    record_event("open", target[0], target[1], method=request.method, user_agent=user_agent, ip=ip)
+    if not from_our_staff(request):
+        user_agent, ip = _client(request)
+        record_event("open", target[0], target[1], method=request.method, user_agent=user_agent, ip=ip)
     return HttpResponse(PIXEL_GIF, content_type="image/gif")
 
 
@@ -300,8 +309,9 @@ def click_redirect(request, token):
     link = TrackedLink.objects.filter(pk=parsed[3], **owner).first()
     if link is None or not _trackable(link.url):
         raise Http404("This link is not part of that message.")
-    user_agent, ip = _client(request)
-    record_event(
-        "click", recipient, crm_email, method=request.method, user_agent=user_agent, ip=ip, link=link
-    )
+    if not from_our_staff(request):
+        user_agent, ip = _client(request)
+        record_event(
+            "click", recipient, crm_email, method=request.method, user_agent=user_agent, ip=ip, link=link
+        )
     return HttpResponseRedirect(link.url)

@@ -205,3 +205,16 @@ def test_a_rendered_mailing_message_is_instrumented_and_keeps_its_unsubscribe_li
     assert "https://example.com/spring" not in html and "/m/c/" in html and "/m/o/" in html
     assert unsubscribe in html
     assert message["List-Unsubscribe"]
+
+
+def test_our_own_people_reading_a_sent_copy_in_the_crm_are_not_counted(crm_email, alice, settings):
+    settings.SITE_URL = "http://testserver"
+    pixel = tracking.open_url(crm_email=crm_email).removeprefix("http://testserver")
+    staff = Client()
+    staff.force_login(alice)
+    assert staff.get(pixel).status_code == 200
+    referred = Client().get(pixel, HTTP_REFERER="http://testserver/crm/mail/thread/?key=x")
+    assert referred.status_code == 200
+    assert not TrackingEvent.objects.exists()
+    Client().get(pixel, HTTP_USER_AGENT=BROWSER)
+    assert TrackingEvent.objects.count() == 1
