@@ -19,6 +19,7 @@ Variables: `first_name`, `last_name`, `full_name`, `company`, `email`, `unsubscr
 and `user.name`, `user.first_name`, `user.last_name`, `user.email` (the mailing's owner).
 """
 
+import base64
 import binascii
 import email.utils
 import functools
@@ -358,14 +359,14 @@ class CompiledMessage:
                 links.append(f"<mailto:{one_line(self.unsubscribe_mailto)}?subject=unsubscribe>")
             _set(message, "List-Unsubscribe", ", ".join(links))
             _set(message, "List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
-        message["MIME-Version"] = self.mime.version
+        message.set_raw("MIME-Version", self.mime.version)
         mime = self.mime
         body = _multipart(
             mime, "alternative", [_text_part(mime, "plain", text or " "), self._html_part(html)]
         )
         if self.attached:
             return _multipart(mime, "mixed", [body, *self.attached], message)
-        message["Content-Type"] = body["Content-Type"]
+        message.set_raw("Content-Type", body["Content-Type"])
         message.set_payload(body.get_payload())
         return message
 
@@ -388,32 +389,71 @@ def _set(message, name, value):
         raise RenderError(f"{name} must be one line")
     if value.isascii() and len(value) < 900:
         message.set_raw(name, value)
+    elif name == "Subject":
+        message.set_raw(name, _encoded_words(value))
     else:
         message[name] = value
 
 
+def _encoded_words(text):
+    """RFC 2047 UTF-8 encoded words, folded: at most 45 bytes (60 base64 characters) each."""
+    words, chunk, size = [], [], 0
+    for char in text:
+        width = len(char.encode())
+        if size + width > 45:
+            words.append("".join(chunk))
+            chunk, size = [], 0
+        chunk.append(char)
+        size += width
+    words.append("".join(chunk))
+    return "\r\n ".join(f"=?utf-8?b?{base64.b64encode(word.encode()).decode()}?=" for word in words)
+
+
+class _FoldOnce:
+    """A parsed header's folded text, computed once per line ending instead of per message."""
+
+    def __init__(self, header):
+        self.header = header
+        self.folded = {}
+
+    def __call__(self, *, policy):
+        key = (policy.linesep, policy.max_line_length)
+        if key not in self.folded:
+            self.folded[key] = type(self.header).fold(self.header, policy=policy)
+        return self.folded[key]
+
+
+def _parsed(name, value):
+    header = POLICY.header_factory(name, value)
+    header.fold = _FoldOnce(header)
+    return header
+
+
 class _MimeHeaders:
-    """Parsed header objects of one compiled message's MIME skeleton."""
+    """Parsed header objects of one compiled message's MIME skeleton, shared by its messages.
+
+    They are stored with `set_raw` (no per-message parsing, no duplicate check: we set each
+    once), read by the generator without parsing, and folded once.
+    """
 
     def __init__(self):
-        def parsed(name, value):
-            return POLICY.header_factory(name, value)
-
-        self.text = {sub: parsed("Content-Type", f'text/{sub}; charset="utf-8"') for sub in ("plain", "html")}
-        self.qp = parsed("Content-Transfer-Encoding", "quoted-printable")
+        self.text = {
+            sub: _parsed("Content-Type", f'text/{sub}; charset="utf-8"') for sub in ("plain", "html")
+        }
+        self.qp = _parsed("Content-Transfer-Encoding", "quoted-printable")
         # A boundary must not occur in the content: 128 random bits per compile, and the
         # bodies are quoted-printable, whose lines never start with "--=_".
         self.multipart = {
-            sub: parsed("Content-Type", f'multipart/{sub}; boundary="=_{sub[:3]}{secrets.token_hex(16)}"')
+            sub: _parsed("Content-Type", f'multipart/{sub}; boundary="=_{sub[:3]}{secrets.token_hex(16)}"')
             for sub in ("alternative", "related", "mixed")
         }
-        self.version = parsed("MIME-Version", "1.0")
+        self.version = _parsed("MIME-Version", "1.0")
 
 
 def _text_part(headers, subtype, text):
     part = EmailMessage(policy=POLICY)
-    part["Content-Type"] = headers.text[subtype]
-    part["Content-Transfer-Encoding"] = headers.qp
+    part.set_raw("Content-Type", headers.text[subtype])
+    part.set_raw("Content-Transfer-Encoding", headers.qp)
     encoded = binascii.b2a_qp(text.replace("\r\n", "\n").encode(), istext=True)
     part.set_payload(encoded.decode("ascii"))
     return part
@@ -421,7 +461,7 @@ def _text_part(headers, subtype, text):
 
 def _multipart(headers, subtype, parts, message=None):
     message = message if message is not None else EmailMessage(policy=POLICY)
-    message["Content-Type"] = headers.multipart[subtype]
+    message.set_raw("Content-Type", headers.multipart[subtype])
     message.set_payload(list(parts))
     return message
 

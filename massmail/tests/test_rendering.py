@@ -170,3 +170,15 @@ def test_render_for_record(alice):
 def test_html_to_text():
     html = "<h1>Title</h1><p>One<br>two</p><ul><li>a</li><li>b</li></ul><a href='mailto:x@y.test'>x@y.test</a><style>p{}</style>"
     assert rendering.html_to_text(html) == "Title\n\nOne\ntwo\n\n- a\n- b\nx@y.test"
+
+
+def test_non_ascii_and_long_subjects_are_encoded_words(alice, account):
+    subject = "Angebot für {{ company }} — " + "sehr lange Betreffzeile " * 6
+    message = Message.objects.create(owner=alice, subject=subject, body=BODY)
+    mailing = Mailing.objects.create(owner=alice, message=message, recipient_type="leads")
+    lead = Lead.objects.create(owner=alice, email="l@x.test", company_name="Müller & Söhne")
+    row = MailingRecipient.objects.create(mailing=mailing, lead=lead, email=lead.email)
+    raw = rendering.compile_message(mailing).render(row, account).as_bytes()
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    assert head.isascii() and max(len(line) for line in head.split(b"\r\n")) <= 998
+    assert msg_header(raw, "Subject") == subject.replace("{{ company }}", "Müller & Söhne").strip()
