@@ -341,8 +341,8 @@ class AccountAdminMixin:
     def oauth_callback_view(self, request):
         try:
             account = oauth.complete_authorization(request.GET, oauth.callback_url(), request.user)
-        except oauth.OAuthError as error:
-            self.message_user(request, error.message, messages.ERROR)
+        except (oauth.OAuthError, oauth.TokenEndpointUnreachable) as error:
+            self.message_user(request, f"The account was not connected: {error}", messages.ERROR)
             return HttpResponseRedirect(self._url("changelist"))
         self.message_user(request, f"Connected {account.email}; testing it now.", messages.SUCCESS)
         self._report_test(request, account)

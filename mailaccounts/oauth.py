@@ -222,6 +222,8 @@ def token_request(provider: Provider, fields: dict) -> dict:
 
 
 def _store(account, tokens: dict) -> None:
+    if not isinstance(tokens, dict) or not tokens.get("access_token"):
+        raise TokenEndpointUnreachable("The token endpoint answered without an access token.")
     account.oauth_access_token = tokens["access_token"]
     if tokens.get("refresh_token"):  # Google keeps the old one and sends none on refresh
         account.oauth_refresh_token = tokens["refresh_token"]

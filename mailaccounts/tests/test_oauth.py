@@ -257,3 +257,22 @@ def test_oauth_start_for_anothers_account_is_a_404(client, token_endpoint, alice
     client.login(username="alice", password=PASSWORD)
     response = client.post(f"/crm/mailaccounts/emailaccount/{bobs.pk}/oauth-start/", {"provider": "google"})
     assert response.status_code == 404
+
+
+def test_a_failing_token_endpoint_during_the_callback_is_a_message(client, token_endpoint, alice):
+    account = EmailAccount.objects.create(owner=alice, email="alice@gmail.example")
+    client.login(username="alice", password=PASSWORD)
+    url = oauth.authorization_url(account, "google", oauth.callback_url(), alice)
+    token_endpoint.reply(503, error="temporarily_unavailable")
+    response = client.get(
+        "/crm/mailaccounts/emailaccount/oauth/callback/",
+        {"code": "c", "state": state_from(url)["state"]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert (
+        "The account was not connected: Google&#x27;s token endpoint answered 503"
+        in response.content.decode()
+    )
+    response = client.get("/crm/mailaccounts/emailaccount/oauth/callback/", follow=True)  # no state at all
+    assert "The authorization answer is invalid or expired" in response.content.decode()
