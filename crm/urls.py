@@ -18,6 +18,7 @@ urlpatterns = [
     path("read/", staff(views.mark_read), name="mark_read"),
     path("assign/", staff(views.assign_view), name="assign"),
     path("notifications/read/", staff(views.notifications_read), name="notifications_read"),
+    path("digest/", staff(views.digest_toggle), name="digest"),
     path("compose/", staff(views.compose_new), name="compose"),
     path("compose/<str:kind>/<int:pk>/", staff(views.compose_new), name="compose_about"),
     path("drafts/", staff(views.drafts), name="drafts"),

@@ -165,6 +165,15 @@ def assign_view(request):
 
 
 @require_POST
+def digest_toggle(request):
+    """Turn the daily digest on or off for oneself."""
+    request.user.email_digest = request.POST.get("on") == "1"
+    request.user.save(update_fields=["email_digest"])
+    messages.success(request, "Daily digest on." if request.user.email_digest else "Daily digest off.")
+    return HttpResponseRedirect(reverse("mail:inbox"))
+
+
+@require_POST
 def notifications_read(request):
     inbox.notifications_of(request.user, unread_only=True).update(is_read=True)
     return HttpResponseRedirect(reverse("mail:inbox"))

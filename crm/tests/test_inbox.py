@@ -117,3 +117,14 @@ def test_sent_mail_is_never_unread(alice, personal):
     mail(personal, "<i@x>", subject="Received")
     assert [t.unread for t in inbox.conversations(inbox.mail_of(alice))] == [1, 0]
     assert [e.subject for e in inbox.mail_of(alice, unread=True)] == ["Received"]
+
+
+def test_a_user_turns_the_daily_digest_on_and_off(client, alice):
+    client = logged_in(client, alice)
+    client.post(reverse("mail:digest"), {"on": "1"})
+    alice.refresh_from_db()
+    assert alice.email_digest
+    assert "Stop the daily digest" in client.get(reverse("mail:inbox")).content.decode()
+    client.post(reverse("mail:digest"), {"on": "0"})
+    alice.refresh_from_db()
+    assert not alice.email_digest
