@@ -339,7 +339,10 @@ def send_email(email, user=None, from_statuses=(CrmEmail.Status.DRAFT,)):
     if ticket:
         subject = subject_with_ticket(subject, ticket)
     tracked_html = instrumented(email, html)
-    message = build_message(email, html=tracked_html, subject=subject)
+    try:
+        message = build_message(email, html=tracked_html, subject=subject)
+    except OSError as error:  # an attachment's file is gone from storage
+        return _fail(email, "An attachment could not be read; remove it and attach it again.", repr(error))
     to_addrs = [a for field in (email.recipients, email.cc, email.bcc) for a in parse_addresses(field)]
     with AccountMailer(email.account) as mailer:
         result = mailer.send(message, from_addr=email.account.email, to_addrs=to_addrs)

@@ -262,11 +262,16 @@ def svg_chart(series, width=600, height=200):
     )
 
 
+def _cell(value):
+    """A CSV cell a spreadsheet will not run as a formula (addresses and URLs come from outside)."""
+    return f"'{value}" if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") else value
+
+
 def figures_csv(figures, title=""):
     """The figures, their rates and the daily series as CSV text."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["report", title])
+    writer.writerow(["report", _cell(title)])
     writer.writerow(["figure", "count", "rate"])
     for name, count, rate in figures.rows():
         writer.writerow([name, count, f"{rate:.4f}"])
@@ -298,7 +303,7 @@ def recipients_csv(recipients):
     for row in recipient_rows(recipients):
         writer.writerow(
             [
-                row.email,
+                _cell(row.email),
                 row.status,
                 row.sent_at.isoformat(),
                 row.open_events,

@@ -365,3 +365,14 @@ def test_forward_carries_the_attachments_and_a_draft_can_drop_one(client, alice,
         },
     )
     assert response.status_code == 302 and not other.attachments.exists()
+
+
+def test_a_lost_attachment_file_keeps_the_draft(alice, jane, smtp_sink):
+    account = account_on(smtp_sink, alice)
+    email = compose.new_draft(alice, jane)
+    compose.save_draft(email, data(account), [SimpleUploadedFile("a.txt", b"a")])
+    attachment = email.attachments.get()
+    attachment.file.storage.delete(attachment.file.name)
+    outcome = compose.send_email(email, alice)
+    assert not outcome.ok and "attachment could not be read" in outcome.message
+    assert CrmEmail.objects.get(pk=email.pk).status == "draft"

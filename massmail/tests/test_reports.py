@@ -134,3 +134,11 @@ def test_chart_is_inline_svg(mailing):
     svg = reports.svg_chart(reports.mailing_figures(mailing).series)
     assert svg.startswith("<svg") and svg.count("<polyline") == 2
     assert "Opens (4) and clicks (2) per day, 2026-03-02 to 2026-03-04" in svg
+
+
+def test_csv_cells_are_not_formulas(alice):
+    message = Message.objects.create(owner=alice, subject="x", body="x")
+    mailing = Mailing.objects.create(owner=alice, message=message, recipient_type="contacts")
+    MailingRecipient.objects.create(mailing=mailing, email="=cmd@example.com", status="sent", sent_at=SENT)
+    rows = list(csv.DictReader(io.StringIO(reports.recipients_csv(mailing.recipients.all()))))
+    assert rows[0]["email"] == "'=cmd@example.com"
