@@ -31,7 +31,8 @@ def inbox_link(context):
     from crm.inbox import notifications_of
     from crm.roles import role_of
 
-    user = context["request"].user
-    if role_of(user) is None:
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or role_of(user) is None:
         return {"show": False}
     return {"show": True, "unread": notifications_of(user, unread_only=True).count()}
