@@ -237,12 +237,12 @@ class MailingAdmin(ScopedAdmin):
     list_display = [
         "name_with_preview",
         "id",
-        "recipient_type",
+        "kind",
         "status",
         "progress",
         "owner",
         "sent_today",
-        "recipients_count",
+        "recipients",
         "accounts",
         "notification_log",
     ]
@@ -302,6 +302,14 @@ class MailingAdmin(ScopedAdmin):
         percent = 100 * obj.done_count // total if total else 100
         return progress_html(obj, percent)
 
+    @admin.display(description="Type", ordering="recipient_type")
+    def kind(self, obj):
+        return obj.get_recipient_type_display()
+
+    @admin.display(description="Recipients", ordering="recipients_count")
+    def recipients(self, obj):
+        return obj.recipients_count
+
     @admin.display(description="Sent today", ordering="sent_today_count")
     def sent_today(self, obj):
         return obj.sent_today_count
@@ -343,7 +351,12 @@ class MailingAdmin(ScopedAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         mailing = self.get_object(request, object_id)
-        context = {**(extra_context or {}), **self.recipients_context(request, mailing)}
+        context = {
+            "title": f"Mailing #{mailing.pk}: {mailing}",
+            "show_save_and_add_another": False,
+            **(extra_context or {}),
+            **self.recipients_context(request, mailing),
+        }
         return super().change_view(request, object_id, form_url, context)
 
     def recipients_context(self, request, mailing):

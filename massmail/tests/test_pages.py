@@ -222,3 +222,26 @@ def test_massmail_settings_admin(root):
     assert client.post(url, {**data, "time_zone": "Europe/Berlin"}).status_code == 302
     saved = MassmailSettings.load()
     assert (saved.time_zone, saved.non_working_days) == ("Europe/Berlin", [5, 6])
+
+
+def test_visibility_by_role(alice, bob, carol, dana, erin, mailing, message):
+    carols = Message.objects.create(owner=carol, subject="West", body=BODY)
+    Lead.objects.create(owner=carol, email="w@x.test")
+    west = mailings.create_mailing(carol, carols, Lead.objects.all())
+    assert login(dana).get(f"/crm/massmail/mailing/{west.pk}/change/").status_code == 404
+    assert login(dana).get(f"/crm/massmail/mailing/{mailing.pk}/change/").status_code == 200
+    # A company manager sees every department, with a department filter, and changes nothing.
+    client = login(erin)
+    page = client.get("/crm/massmail/mailing/").content.decode()
+    assert "Spring" in page and "West" in page and "By department" in page
+    assert client.get(f"/crm/massmail/mailing/{west.pk}/change/").status_code == 200
+    assert client.post(f"/crm/massmail/mailing/{west.pk}/pause/").status_code == 404
+    # Messages are their author's: a colleague gets a 404.
+    assert login(bob).get(f"/crm/massmail/message/{message.pk}/change/").status_code == 404
+    assert login(bob).get(f"/crm/massmail/message/{message.pk}/preview/").status_code == 404
+
+
+def test_preview_html_is_shown_sandboxed_and_escaped(alice, mailing, message):
+    page = login(alice).get(f"/crm/massmail/message/{message.pk}/preview/").content.decode()
+    assert 'sandbox=""' in page
+    assert 'srcdoc="&lt;p&gt;Hi C0&lt;/p&gt;&lt;p&gt;&lt;a href=&quot;#unsubscribe-preview&quot;' in page
