@@ -10,7 +10,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import path, reverse
@@ -219,8 +219,16 @@ class AccountAdminMixin:
     @admin.display(description="Status")
     def status(self, obj):
         return render_to_string(
-            "admin/mailaccounts/status.html", {"account": obj, "today": timezone.localdate()}
+            "admin/mailaccounts/status.html",
+            {"account": obj, "today": timezone.localdate(), "refresh_url": self._url("status", obj)},
         )
+
+    def status_view(self, request, object_id):
+        """The Status block alone, for htmx to refresh the counters while the page is open."""
+        account = self.get_object(request, unquote(object_id))
+        if account is None or not self.has_view_or_change_permission(request, account):
+            raise PermissionDenied
+        return HttpResponse(self.status(account))
 
     @admin.display(description="Notifications")
     def notification_log(self, obj):
@@ -264,6 +272,11 @@ class AccountAdminMixin:
             )
 
         return [
+            path(
+                "<path:object_id>/status/",
+                self.admin_site.admin_view(self.status_view),
+                name="mailaccounts_emailaccount_status",
+            ),
             view("reveal_password", self.reveal_password_view),
             view("oauth_start", self.oauth_start_view),
             path(

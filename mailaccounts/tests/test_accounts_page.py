@@ -265,3 +265,12 @@ def test_superuser_connects_an_account_for_a_user_with_a_preset(client, root, al
         alice, "app-password", "smtp.gmail.com", "imap.gmail.com",
     )  # fmt: skip
     assert account.provider == "gmail"
+
+
+def test_status_fragment_for_htmx(client, alice, alices, bobs):
+    login(client, alice)
+    response = client.get(f"/crm/mailaccounts/emailaccount/{alices.pk}/status/")
+    assert response.status_code == 200
+    assert "Sent today: 12 of 80." in response.content.decode()
+    assert 'hx-trigger="every 30s"' in response.content.decode()
+    assert client.get(f"/crm/mailaccounts/emailaccount/{bobs.pk}/status/").status_code == 404
