@@ -70,7 +70,6 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-FORMS_URLFIELD_ASSUME_HTTPS = True  # the Django 6 default, today
 
 AUTH_USER_MODEL = "crm.User"
 AUTH_PASSWORD_VALIDATORS = [
@@ -95,6 +94,7 @@ MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "media"))
 # Secrets at rest (email account passwords and OAuth tokens). A comma-separated list of
 # Fernet keys: the first encrypts, all decrypt, so keys can be rotated.
 FIELD_ENCRYPTION_KEY = env.list("FIELD_ENCRYPTION_KEY", default=[])
+
 # Mail servers: a private CA to trust (PEM file), e.g. the company's own relay's.
 MAIL_CA_FILE = env("MAIL_CA_FILE", default="")
 # OAuth2 for Gmail and Office 365 mailboxes (mailaccounts/oauth.py). The redirect URI to
@@ -109,7 +109,6 @@ MICROSOFT_OAUTH_CLIENT_SECRET = env("MICROSOFT_OAUTH_CLIENT_SECRET", default="")
 MICROSOFT_OAUTH_TENANT = env("MICROSOFT_OAUTH_TENANT", default="common")
 MICROSOFT_OAUTH_AUTH_URL = env("MICROSOFT_OAUTH_AUTH_URL", default="")
 MICROSOFT_OAUTH_TOKEN_URL = env("MICROSOFT_OAUTH_TOKEN_URL", default="")
-
 
 # IMAP sync (mailaccounts/imap_sync.py): attachments above the cap are recorded, not stored;
 # "Sync now" stops after its budget and the poller continues; a poller's lease outlives a

@@ -1,6 +1,7 @@
 """The two admin sites: `/crm/` for the sales team, `/admin/` for superusers."""
 
 from django.contrib import admin
+from django.db import models
 from django.http import Http404
 
 from crm.roles import Role, role_of
@@ -60,7 +61,8 @@ class OwnedRecordAdmin(ScopedAdmin):
     """Records with owner and department: filters by role, owner set on create, VIP actions."""
 
     actions = ["mark_vip", "remove_vip"]
-    owner_scoped_fks = ()
+    # Django 6's default, today: a website typed without a scheme is https.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_list_filter(self, request):
         role = role_of(request.user)
