@@ -142,3 +142,9 @@ def test_csv_cells_are_not_formulas(alice):
     MailingRecipient.objects.create(mailing=mailing, email="=cmd@example.com", status="sent", sent_at=SENT)
     rows = list(csv.DictReader(io.StringIO(reports.recipients_csv(mailing.recipients.all()))))
     assert rows[0]["email"] == "'=cmd@example.com"
+
+
+def test_mailing_figures_take_a_fixed_number_of_queries(mailing, django_assert_num_queries):
+    # The flags, the event totals, the daily series and the links: however many rows and events.
+    with django_assert_num_queries(4):
+        reports.mailing_figures(mailing)
