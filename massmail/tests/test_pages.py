@@ -245,3 +245,30 @@ def test_preview_html_is_shown_sandboxed_and_escaped(alice, mailing, message):
     page = login(alice).get(f"/crm/massmail/message/{message.pk}/preview/").content.decode()
     assert 'sandbox=""' in page
     assert 'srcdoc="&lt;p&gt;Hi C0&lt;/p&gt;&lt;p&gt;&lt;a href=&quot;#unsubscribe-preview&quot;' in page
+
+
+def test_message_with_an_inline_image_and_an_attachment(alice, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    data = {
+        "name": "With files",
+        "subject": "Hi",
+        "body": BODY + '<img src="cid:logo.png" alt="Logo">',
+        "attachments-TOTAL_FORMS": 2,
+        "attachments-INITIAL_FORMS": 0,
+        "attachments-0-file": SimpleUploadedFile("logo.png", b"\x89PNG", content_type="image/png"),
+        "attachments-0-inline": "on",
+        "attachments-1-file": SimpleUploadedFile("offer.pdf", b"%PDF", content_type="application/pdf"),
+    }
+    response = login(alice).post("/crm/massmail/message/add/", data)
+    assert response.status_code == 302, response.context["inline_admin_formsets"][0].formset.errors
+    logo, pdf = Message.objects.get().attachments.order_by("filename")
+    assert (logo.filename, logo.content_type, logo.inline, logo.content_id) == (
+        "logo.png",
+        "image/png",
+        True,
+        "logo.png",
+    )
+    assert (pdf.filename, pdf.content_type, pdf.inline) == ("offer.pdf", "application/pdf", False)
+    assert 'src="cid:logo.png"' in Message.objects.get().body
