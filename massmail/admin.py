@@ -333,7 +333,7 @@ class MailingAdmin(ScopedAdmin):
         if not items:
             return ""
         return format_html(
-            '<ul class="notifications">{}</ul>',
+            '<ul class="notifications" style="min-width: 18em">{}</ul>',
             format_html_join(
                 "",
                 '<li class="{}"><time datetime="{}">{}</time> {}</li>',
