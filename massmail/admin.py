@@ -73,11 +73,10 @@ class MassmailSettingsAdmin(admin.ModelAdmin):
         return False
 
     def changelist_view(self, request, extra_context=None):
-        # A singleton: the list is the one form (created with the defaults on first visit).
-        obj = MassmailSettings.load()
-        if obj._state.adding:
-            obj.save()
-        return HttpResponseRedirect(reverse("admin:massmail_massmailsettings_change", args=[obj.pk]))
+        # A singleton: the list is the one form (the add form, with the defaults, until saved).
+        if not MassmailSettings.objects.exists():
+            return HttpResponseRedirect(reverse("admin:massmail_massmailsettings_add"))
+        return HttpResponseRedirect(reverse("admin:massmail_massmailsettings_change", args=[1]))
 
 
 @admin.register(Suppression)

@@ -204,9 +204,8 @@ def test_combine_action_with_confirmation(alice, mailing, message):
 
 def test_massmail_settings_admin(root):
     client = login(root)
-    response = client.get("/admin/massmail/massmailsettings/")
-    assert response.status_code == 302
-    url = response["Location"]
+    url = client.get("/admin/massmail/massmailsettings/")["Location"]
+    assert url == "/admin/massmail/massmailsettings/add/", "nothing is stored by looking"
     page = client.get(url).content.decode()
     assert 'type="checkbox" name="non_working_days" value="4"' in page
     data = {
@@ -222,6 +221,11 @@ def test_massmail_settings_admin(root):
     assert client.post(url, {**data, "time_zone": "Europe/Berlin"}).status_code == 302
     saved = MassmailSettings.load()
     assert (saved.time_zone, saved.non_working_days) == ("Europe/Berlin", [5, 6])
+    change = client.get("/admin/massmail/massmailsettings/")["Location"]
+    assert change == "/admin/massmail/massmailsettings/1/change/"
+    page = client.get(change).content.decode()
+    assert 'value="5" id="id_non_working_days_5" checked' in page
+    assert 'value="4" id="id_non_working_days_4" checked' not in page
 
 
 def test_visibility_by_role(alice, bob, carol, dana, erin, mailing, message):
