@@ -512,6 +512,53 @@ class MailingAdmin(ScopedAdmin):
         return TemplateResponse(request, "admin/massmail/mailing/combine_confirmation.html", context)
 
 
+@admin.register(MailingRecipient, site=crm_site)
+class MailingRecipientAdmin(ScopedAdmin):
+    """Every recipient row the user may see, across mailings, with filters (read only)."""
+
+    list_display = [
+        "email",
+        "record",
+        "mailing",
+        "is_vip",
+        "status",
+        "reason",
+        "account",
+        "attempts",
+        "sent_at",
+    ]
+    list_filter = [
+        "status",
+        "is_vip",
+        "skip_reason",
+        ("mailing", admin.RelatedOnlyFieldListFilter),
+        ("account", admin.RelatedOnlyFieldListFilter),
+    ]
+    search_fields = ["email"]
+    list_select_related = ["mailing", "account", "company", "contact", "lead"]
+    list_per_page = 100
+    show_full_result_count = False  # no second COUNT over a large table
+
+    @admin.display(description="Why / error")
+    def reason(self, obj):
+        if obj.last_error:
+            return format_html('<span title="{}">{}</span>', obj.error_detail, obj.last_error)
+        return obj.skip_reason
+
+    @admin.display(description="Record")
+    def record(self, obj):
+        return obj.record or "—"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 def progress_context(mailing, percent):
     running = mailing.status in (Mailing.Status.ACTIVE, Mailing.Status.ACTIVE_ERROR)
     return {

@@ -148,6 +148,12 @@ class MailingNotification(models.Model):
         return self.text
 
 
+class MailingRecipientQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The rows of the mailings the user sees."""
+        return self.filter(mailing__in=Mailing.objects.visible_to(user))
+
+
 class MailingRecipient(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -181,6 +187,8 @@ class MailingRecipient(models.Model):
     message_id = models.CharField(max_length=255, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
     error_detail = models.TextField(blank=True)
+
+    objects = MailingRecipientQuerySet.as_manager()
 
     class Meta:
         constraints = [

@@ -276,3 +276,16 @@ def test_message_with_an_inline_image_and_an_attachment(alice, settings, tmp_pat
     )
     assert (pdf.filename, pdf.content_type, pdf.inline) == ("offer.pdf", "application/pdf", False)
     assert 'src="cid:logo.png"' in Message.objects.get().body
+
+
+def test_recipients_list_is_scoped_and_read_only(alice, carol, mailing):
+    url = f"/crm/massmail/mailingrecipient/?mailing__id__exact={mailing.pk}&status__exact=pending"
+    page = login(alice).get(url).content.decode()
+    assert "c0@acme.test" in page and "c3@acme.test" in page
+    assert "c0@acme.test" not in login(carol).get("/crm/massmail/mailingrecipient/").content.decode()
+    row = mailing.recipients.first()
+    assert login(carol).get(f"/crm/massmail/mailingrecipient/{row.pk}/change/").status_code == 404
+    assert (
+        login(alice).post(f"/crm/massmail/mailingrecipient/{row.pk}/change/", {"status": "sent"}).status_code
+        == 403
+    )
