@@ -80,7 +80,7 @@ def test_admin_is_for_superusers_only(client, erin, root):
     assert client.get("/admin/").status_code == 302
     client.force_login(root)
     assert client.get("/admin/").status_code == 200
-    assert client.get("/admin/massmail/massmailsettings/").status_code == 200
+    assert client.get("/admin/massmail/massmailsettings/", follow=True).status_code == 200
 
 
 def test_anonymous_is_sent_to_login(client):
