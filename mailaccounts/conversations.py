@@ -76,7 +76,7 @@ def import_conversation(record, user, message_id: str = "") -> ConversationImpor
         except imap_sync.AuthenticationFailed as error:
             from mailaccounts.accounts import record_auth_failure
 
-            record_auth_failure(account, f"{error} Re-connect needed.")
+            record_auth_failure(account, str(error))
             result.errors.append(f"{account.email}: {error}")
         except (imap_sync.SyncError, OSError) as error:
             result.errors.append(f"{account.email}: {error}")

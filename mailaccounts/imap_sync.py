@@ -316,7 +316,7 @@ def sync_account(account: EmailAccount, time_budget: float | None = None) -> Syn
         from mailaccounts.accounts import record_auth_failure
 
         run.error = str(error)
-        record_auth_failure(account, f"{error} Re-connect needed.")
+        record_auth_failure(account, str(error))
     except SyncError as error:
         run.error = str(error)
     except (OSError, imaplib.IMAP4.error) as error:

@@ -327,7 +327,7 @@ def test_wrong_password_deactivates_the_account(account, mailbox):
     account.refresh_from_db()
     assert (account.is_active, account.needs_reconnect) == (False, True)
     assert account.last_sync_result.startswith("Error: IMAP login failed")
-    assert "Re-connect needed" in AccountNotification.objects.get(account=account).text
+    assert AccountNotification.objects.get(account=account).text.count("Re-connect needed") == 1
 
 
 def test_an_unreachable_server_is_an_error_not_a_deactivation(account, dovecot):
