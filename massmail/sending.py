@@ -21,8 +21,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db import transaction
-from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
+from django.db import connection, transaction
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
@@ -158,8 +158,8 @@ def skip_reason(row, suppressed) -> str:
 def claim(account, limit, now, today) -> list[MailingRecipient]:
     """Lease up to `limit` rows to this batch (three queries, whatever the audience size).
 
-    Rows that must not be sent any more become `skipped` in the same UPDATE; each kept row
-    gets the account and its Message-ID before anything is sent.
+    Rows that must not be sent any more become `skipped`; kept rows get the account and the
+    lease in one UPDATE, and a Message-ID that is stored before their message is sent.
     """
     with transaction.atomic():
         rows = list(
@@ -174,16 +174,20 @@ def claim(account, limit, now, today) -> list[MailingRecipient]:
             return []
         addresses = {row.email.strip().lower() for row in rows if row.email}
         suppressed = dict(Suppression.objects.filter(email__in=addresses).values_list("email", "reason"))
+        kept, skipped = [], {}
         for row in rows:
-            reason = skip_reason(row, suppressed)
+            reason = skip_reason(row, suppressed)[:100]
             if reason:
-                row.status, row.skip_reason = Status.SKIPPED, reason[:100]
+                row.status, row.skip_reason = Status.SKIPPED, reason
+                skipped.setdefault(reason, []).append(row.pk)
             else:
                 row.account, row.claimed_at = account, now
+                # Stored by the UPDATE that marks the row `sending`, before its message goes out.
                 row.message_id = row.message_id or make_message_id()
-        MailingRecipient.objects.bulk_update(
-            rows, ["status", "skip_reason", "account", "claimed_at", "message_id"]
-        )
+                kept.append(row.pk)
+        MailingRecipient.objects.filter(pk__in=kept).update(account=account, claimed_at=now)
+        for reason, pks in skipped.items():
+            MailingRecipient.objects.filter(pk__in=pks).update(status=Status.SKIPPED, skip_reason=reason)
     return rows
 
 
@@ -225,31 +229,48 @@ def outcome_fields(row, result: SendResult, now, cfg) -> dict:
     }
 
 
-def _as_case(pk, value, name):
+def _column(name, value):
     model_field = MailingRecipient._meta.get_field(name)
-    value = value if hasattr(value, "resolve_expression") else Value(value, output_field=model_field)
-    return Case(When(pk=pk, then=value), default=F(model_field.attname), output_field=model_field)
+    return model_field.column, model_field.get_db_prep_value(value, connection)
 
 
 def record_and_start(done, start, lease) -> bool:
     """ONE UPDATE: store the outcome of the message just sent (`done` = (pk, fields)) and mark
-    the next row `sending` if it is still leased to this batch. True when the next row is ours.
+    the next row `sending`, with its Message-ID, if it is still leased to this batch.
+    True when the next row is ours.
 
     Merging the two halves keeps the send path at one query per message while every outcome
     is committed right after its message and every row is `sending` while its message is out.
+    Written in SQL because it runs once per message: compiling the ORM's Case/When cost more
+    than running the query.
     """
-    condition = Q(pk__in=[])
-    updates = {}
+    sets, set_params, where, where_params = [], [], [], []
     if done is not None:
         done_pk, fields = done
-        condition |= Q(pk=done_pk, status=Status.SENDING)
-        updates = {name: _as_case(done_pk, value, name) for name, value in fields.items() if name != "status"}
-        status = Case(When(pk=done_pk, then=Value(fields["status"])), default=Value(Status.SENDING))
-    else:
-        status = Value(Status.SENDING)
+        for name, value in fields.items():
+            if name != "status":
+                column, value = _column(name, value)
+                sets.append(f"{column} = CASE WHEN id = %s THEN %s ELSE {column} END")
+                set_params += [done_pk, value]
+        where.append("(id = %s AND status = %s)")
+        where_params += [done_pk, Status.SENDING]
     if start is not None:
-        condition |= Q(pk=start.pk, status=Status.PENDING, claimed_at=lease)
-    changed = MailingRecipient.objects.filter(condition).update(status=status, **updates)
+        sets.append("message_id = CASE WHEN id = %s THEN %s ELSE message_id END")
+        set_params += [start.pk, start.message_id]
+        where.append("(id = %s AND status = %s AND claimed_at = %s)")
+        where_params += [start.pk, Status.PENDING, _column("claimed_at", lease)[1]]
+    if done is not None and start is not None:
+        sets.append("status = CASE WHEN id = %s THEN %s ELSE %s END")
+        set_params += [done_pk, fields["status"], Status.SENDING]
+    else:
+        sets.append("status = %s")
+        set_params.append(fields["status"] if done is not None else Status.SENDING)
+    table = MailingRecipient._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {', '.join(sets)} WHERE {' OR '.join(where)}", set_params + where_params
+        )
+        changed = cursor.rowcount
     return start is not None and changed == (2 if done is not None else 1)
 
 
