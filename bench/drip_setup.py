@@ -45,7 +45,7 @@ def insert_contacts(owner, count, *, country="Germany", vip_every=0, prefix="c")
     from crm.models import Company
 
     company = Company.objects.create(full_name=f"{prefix} Company", owner=owner)
-    vip = f"(g % {vip_every} = 0)" if vip_every else "false"
+    vip = f"(g %% {vip_every} = 0)" if vip_every else "false"
     with connection.cursor() as cursor:
         cursor.execute(
             f"""

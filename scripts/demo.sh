@@ -12,5 +12,43 @@ fi
 .venv/bin/python manage.py migrate --verbosity 0
 .venv/bin/python manage.py seed_demo
 
+# The drip engine needs a broker: use the Redis on localhost, or start one (installing
+# Debian's redis-server when it is missing), kept in memory only.
+redis_up() { .venv/bin/python -c "import redis; redis.Redis(socket_connect_timeout=1).ping()" 2>/dev/null; }
+if ! redis_up; then
+    if ! command -v redis-server >/dev/null; then
+        echo "Installing Debian's redis-server (the Celery broker)…"
+        SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
+        $SUDO apt-get update -qq && $SUDO apt-get install -y -qq redis-server >/dev/null
+    fi
+    redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no >/dev/null
+    for _ in $(seq 50); do redis_up && break; sleep 0.1; done
+fi
+
+# Demo mail accounts deliver to a local sink (read at /crm/sent-mail/); DEMO time compression.
+SINK_PORT=${SINK_PORT:-2525}
+.venv/bin/python manage.py seed_drip_demo --sink-port "$SINK_PORT"
+
+children=()
+cleanup() {
+    trap - INT TERM EXIT
+    for pid in "${children[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+}
+trap cleanup INT TERM EXIT
+
+.venv/bin/python manage.py mail_sink --port "$SINK_PORT" &
+children+=($!)
+# SQLite has no row locks: one worker process (see README, Operators, for production).
+POOL=(--pool=solo)
+case "${DATABASE_URL:-sqlite}" in postgres*) POOL=(--pool=prefork -c 2) ;; esac
+.venv/bin/celery -A config worker "${POOL[@]}" --loglevel=warning &
+children+=($!)
+.venv/bin/celery -A config beat --loglevel=warning --schedule "${TMPDIR:-/tmp}/crm-demo-celerybeat-schedule" &
+children+=($!)
+
 echo "Open http://127.0.0.1:8000/crm/ and log in with one of the users above."
-exec .venv/bin/python manage.py runserver 127.0.0.1:8000
+echo "The demo mailing drips out to the sink: see http://127.0.0.1:8000/crm/sent-mail/"
+.venv/bin/python manage.py runserver 127.0.0.1:8000 &
+children+=($!)
+wait "${children[-1]}"
