@@ -248,3 +248,19 @@ def test_queries_per_message_stay_the_same_whatever_the_audience(fast, alice, sm
         assert send_batch(account.pk, 20).sent == 20
     assert len(large) <= len(small) + 1
     assert len(large) <= 20 * 3
+
+
+def test_an_operator_decides_on_uncertain_rows(fast, alice, smtp_sink):
+    from django.core.management import call_command
+
+    account = make_account(alice, smtp_sink, "a1")
+    mailing = make_mailing(alice, 2)
+    first, second = MailingRecipient.objects.filter(mailing=mailing).order_by("pk")
+    MailingRecipient.objects.filter(pk__in=[first.pk, second.pk]).update(status=Status.UNCERTAIN)
+    call_command("resolve_uncertain", "--mailing", str(mailing.pk), "--sent")
+    assert MailingRecipient.objects.filter(mailing=mailing, status=Status.SENT).count() == 2
+    MailingRecipient.objects.filter(pk=second.pk).update(status=Status.UNCERTAIN)
+    call_command("resolve_uncertain", "--retry")
+    assert send_batch(account.pk, 10).sent == 1
+    mailing.refresh_from_db()
+    assert mailing.status == Mailing.Status.DONE
