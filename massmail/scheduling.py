@@ -16,7 +16,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from mailaccounts.models import Access, AccountGrant, EmailAccount
-from massmail.models import MailingRecipient, MassmailSettings
+from massmail.models import Mailing, MailingRecipient, MassmailSettings
 
 log = logging.getLogger(__name__)
 
@@ -126,29 +126,31 @@ SENDABLE_MAILING_STATUSES = ("active", "active_error")
 SEND_ACCESS = (Access.FULL, Access.SEND)
 
 
-def owner_may_send_through(account_ref: str = "pk", owner_ref: str = "owner_id") -> Q:
-    """Rows whose mailing owner may send through the account at `account_ref`.
+def pending_rows(now: datetime.datetime, **extra):
+    """Pending rows of the outer Mailing that the account two levels out could send now.
 
-    Used inside subqueries: the mailing's owner is the account's owner, or holds a grant
-    on it with send access.
+    Probed per mailing through the partial pending indexes: it stops at the first row.
     """
-    granted = AccountGrant.objects.filter(
-        account_id=OuterRef(OuterRef(account_ref)),
-        user_id=OuterRef("mailing__owner_id"),
-        access__in=SEND_ACCESS,
-    )
-    return Q(mailing__owner_id=OuterRef(owner_ref)) | Q(Exists(granted))
-
-
-def pending_for_account(now: datetime.datetime, **extra):
-    """Recipients an outer EmailAccount row could send now (an EXISTS subquery's body)."""
     return MailingRecipient.objects.filter(
         Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
-        Q(account_id__isnull=True) | Q(account_id=OuterRef("pk")),
-        owner_may_send_through(),
+        Q(account_id__isnull=True) | Q(account_id=OuterRef(OuterRef("pk"))),
+        mailing_id=OuterRef("pk"),
         status=MailingRecipient.Status.PENDING,
-        mailing__status__in=SENDABLE_MAILING_STATUSES,
         **extra,
+    )
+
+
+def running_mailings_with_pending(now: datetime.datetime, *, granted: bool, **extra):
+    """Running mailings, with rows to send now, of the outer account's owner (or, `granted`,
+    of the users holding a send grant on it): an EXISTS body driven by the few running
+    mailings, never by a scan of the recipients."""
+    if granted:
+        grantees = AccountGrant.objects.filter(account_id=OuterRef(OuterRef("pk")), access__in=SEND_ACCESS)
+        owners = Q(owner_id__in=grantees.values("user_id"))
+    else:
+        owners = Q(owner_id=OuterRef("owner_id"))
+    return Mailing.objects.filter(
+        owners, Exists(pending_rows(now, **extra)), status__in=SENDABLE_MAILING_STATUSES
     )
 
 
@@ -158,14 +160,15 @@ def under_daily_limit(today: datetime.date) -> Q:
 
 
 def due_accounts_queryset(now: datetime.datetime, today: datetime.date):
-    return EmailAccount.objects.alias(
-        has_pending=Exists(pending_for_account(now)),
-        has_pending_vip=Exists(pending_for_account(now, is_vip=True)),
-    ).filter(
+    def has(**options):
+        return Exists(running_mailings_with_pending(now, **options))
+
+    return EmailAccount.objects.filter(
         Q(next_send_at__isnull=True) | Q(next_send_at__lte=now),
         under_daily_limit(today),
         # A main account sends to VIPs only; its EXISTS uses the VIP partial index.
-        Q(is_main=False, has_pending=True) | Q(is_main=True, has_pending_vip=True),
+        Q(is_main=False) & (has(granted=False) | has(granted=True))
+        | Q(is_main=True) & (has(granted=False, is_vip=True) | has(granted=True, is_vip=True)),
         is_active=True,
         massmail=True,
         daily_limit__gt=0,
