@@ -339,6 +339,11 @@ class CompiledMessage:
             raise RenderError(f"Not a usable address: {address!r}")
         context = self.context(recipient)
         subject, html, text = self._render_parts(context)
+        if account.track_opens_clicks and recipient.pk:
+            from massmail.tracking import instrument_html
+
+            # Links are looked up once per mailing and process: no query per recipient.
+            html = instrument_html(html, mailing_recipient=recipient)
         if not recipient.message_id:
             recipient.message_id = make_message_id()
 

@@ -189,7 +189,7 @@ def test_mailing_links_are_looked_up_once_per_process(recipient, django_assert_n
         tracking.instrument_html(HTML, mailing_recipient=fresh)
 
 
-def test_a_rendered_mailing_message_is_instrumented_and_keeps_its_unsubscribe_link(recipient, alice):
+def test_a_mailing_for_a_tracking_account_is_instrumented_keeping_its_unsubscribe_link(recipient, alice):
     from mailaccounts.models import EmailAccount
     from massmail.rendering import compile_message
 
@@ -197,12 +197,16 @@ def test_a_rendered_mailing_message_is_instrumented_and_keeps_its_unsubscribe_li
         '<p><a href="https://example.com/spring">Spring</a> {{ unsubscribe_url }}</p>'
     )
     recipient.mailing.message.save()
-    account = EmailAccount.objects.create(owner=alice, email="alice@crm.test", track_opens_clicks=True)
-    message = compile_message(recipient.mailing).render(recipient, account)
-    unsubscribe = message.get_body(("html",)).get_content().split("</a> ")[1].split("<")[0].strip()
-    tracking.instrument_message(message, mailing_recipient=recipient)
+    account = EmailAccount.objects.create(owner=alice, email="alice@crm.test", track_opens_clicks=False)
+    compiled = compile_message(recipient.mailing)
+    plain = compiled.render(recipient, account).get_body(("html",)).get_content()
+    assert "https://example.com/spring" in plain and "/m/o/" not in plain
+    unsubscribe = plain.split("</a> ")[1].split("<")[0].strip()
+
+    account.track_opens_clicks = True
+    message = compiled.render(recipient, account)
     html = message.get_body(("html",)).get_content()
-    assert "https://example.com/spring" not in html and "/m/c/" in html and "/m/o/" in html
+    assert "https://example.com/spring" not in html and "/m/c/" in html and html.count("/m/o/") == 1
     assert unsubscribe in html
     assert message["List-Unsubscribe"]
 
