@@ -9,14 +9,17 @@ is run once cold, then five times; the median is reported with its query count.
 Last line: `queries: Q ms: T recipients: N`
 """
 
+import datetime
 import statistics
 import time
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from bench.drip_setup import bench_message, sales_manager, throwaway_database
 from crm.models import User
+from mailaccounts.models import EmailAccount
 from massmail.models import Mailing, MailingRecipient, MassmailSettings
 from massmail.scheduling import due_accounts
 
@@ -31,38 +34,38 @@ def load():
         for i in range(1, OWNERS)
     )
     message = bench_message(first)
+    owners = list(User.objects.filter(username__startswith="owner"))
+    now, today = timezone.now(), timezone.localdate()
+    # Account k of an owner: k = 0 is the main account; every 5th owner's accounts are paced
+    # (next send in the future), every 7th owner's are spent for today.
+    EmailAccount.objects.bulk_create(
+        EmailAccount(
+            owner=owner,
+            email=f"acc{owner.pk}-{k}@bench.test",
+            smtp_host="127.0.0.1",
+            smtp_security="none",
+            is_main=k == 0,
+            massmail=True,
+            daily_limit=100,
+            sent_today=100 if owner.pk % 7 == 0 else 0,
+            sent_today_date=today,
+            next_send_at=now + datetime.timedelta(hours=1) if owner.pk % 5 == 0 else None,
+        )
+        for owner in owners
+        for k in range(ACCOUNTS_EACH)
+    )
+    Mailing.objects.bulk_create(
+        Mailing(
+            owner=owner,
+            department_id=owner.department_id,
+            name="bench",
+            message=message,
+            recipient_type="contacts",
+            recipients_count=PER_MAILING,
+        )
+        for owner in owners
+    )
     with connection.cursor() as cursor:
-        # Account k of owner i: k = 0 is the main account; every 5th owner's accounts are paced
-        # (next send in the future), every 7th owner's are spent for today.
-        cursor.execute(
-            """
-            INSERT INTO mailaccounts_emailaccount (owner_id, email, display_name, reply_to, provider,
-                smtp_host, smtp_port, smtp_security, imap_host, imap_port, imap_security, username,
-                password, allow_untrusted_cert, auth_method, oauth_access_token, oauth_refresh_token,
-                is_main, massmail, do_import, import_all, create_unknown_contacts, exclude_patterns,
-                daily_limit, is_active, is_default, last_error, needs_reconnect, sent_today,
-                sent_today_date, next_send_at, sync_from, sync_interval, folders, last_sync_result,
-                created_at)
-            SELECT u.id, 'acc' || u.id || '-' || k || '@bench.test', '', '', 'custom',
-                '127.0.0.1', 25, 'none', '', 993, 'ssl', '', '', false, 'password', '', '',
-                k = 0, true, false, false, false, '',
-                100, true, false, '', false,
-                CASE WHEN u.id %% 7 = 0 THEN 100 ELSE 0 END, current_date,
-                CASE WHEN u.id %% 5 = 0 THEN now() + interval '1 hour' END, 'now', 5, '[]', '', now()
-            FROM crm_user u CROSS JOIN generate_series(0, %s - 1) AS k
-            WHERE u.username LIKE 'owner%%'
-            """,
-            [ACCOUNTS_EACH],
-        )
-        cursor.execute(
-            """
-            INSERT INTO massmail_mailing (owner_id, department_id, name, message_id, recipient_type,
-                status, recipients_count, sent_count, failed_count, skipped_count, created_at, updated_at)
-            SELECT u.id, u.department_id, 'bench', %s, 'contacts', 'active', %s, 0, 0, 0, now(), now()
-            FROM crm_user u WHERE u.username LIKE 'owner%%'
-            """,
-            [message.pk, PER_MAILING],
-        )
         cursor.execute(
             """
             INSERT INTO massmail_mailingrecipient (mailing_id, email, is_vip, status, skip_reason,
