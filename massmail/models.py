@@ -215,7 +215,9 @@ class MailingRecipient(models.Model):
             models.Index(fields=["claimed_at"], condition=Q(status="sending"), name="recipient_sending_idx"),
             # The mailings page's "sent today" per mailing and the reports' daily series.
             models.Index(
-                fields=["mailing", "sent_at"], condition=Q(sent_at__isnull=False), name="recipient_sent_at_idx"
+                fields=["mailing", "sent_at"],
+                condition=Q(sent_at__isnull=False),
+                name="recipient_sent_at_idx",
             ),
             # Bounce matching by our Message-ID.
             models.Index(fields=["message_id"], condition=~Q(message_id=""), name="recipient_message_id_idx"),
