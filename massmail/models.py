@@ -164,13 +164,17 @@ class MailingRecipient(models.Model):
         UNCERTAIN = "uncertain", "Uncertain"
 
     mailing = models.ForeignKey(Mailing, on_delete=models.CASCADE, related_name="recipients")
+    # A row has one of company/contact/lead, and no account until it is sent: these foreign
+    # keys get partial indexes (see Meta) rather than full ones that index millions of NULLs.
     company = models.ForeignKey(
-        "crm.Company", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "crm.Company", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     contact = models.ForeignKey(
-        "crm.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "crm.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
-    lead = models.ForeignKey("crm.Lead", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    lead = models.ForeignKey(
+        "crm.Lead", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
     email = models.CharField(
         max_length=254, blank=True, help_text="The address as it was when the mailing was made"
     )
@@ -178,7 +182,12 @@ class MailingRecipient(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     skip_reason = models.CharField(max_length=100, blank=True)
     account = models.ForeignKey(
-        "mailaccounts.EmailAccount", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "mailaccounts.EmailAccount",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
@@ -221,6 +230,11 @@ class MailingRecipient(models.Model):
             ),
             # Bounce matching by our Message-ID.
             models.Index(fields=["message_id"], condition=~Q(message_id=""), name="recipient_message_id_idx"),
+            # Deleting a record or an account (SET NULL) and the account's usage chart.
+            *(
+                models.Index(fields=[fk], condition=Q(**{f"{fk}__isnull": False}), name=f"recipient_{fk}_idx")
+                for fk in ("company", "contact", "lead", "account")
+            ),
         ]
 
     def __str__(self):
