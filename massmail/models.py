@@ -9,18 +9,10 @@ from crm.roles import Role, role_of
 from crm.scoping import OwnedQuerySet
 
 
-class AuthoredQuerySet(models.QuerySet):
+class AuthoredQuerySet(OwnedQuerySet):
     """Messages and signatures: a sales manager's own; heads their department's; managers all."""
 
-    def visible_to(self, user):
-        role = role_of(user)
-        if role is None:
-            return self.none()
-        if role is Role.COMPANY_MANAGER:
-            return self
-        if role is Role.DEPARTMENT_HEAD:
-            return self.filter(owner__department_id=user.department_id) if user.department_id else self.none()
-        return self.filter(owner=user)
+    department_field = "owner__department"
 
 
 class Signature(models.Model):
