@@ -131,4 +131,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # aiosmtpd logs every SMTP command at INFO: the demo sink and the test servers stay quiet.
+    "loggers": {"mail.log": {"level": "WARNING"}},
 }
