@@ -3,9 +3,10 @@
 `create_mailing` materializes the audience with ONE `INSERT … SELECT` built from the
 recipients queryset's own SQL, whatever its size: no Python loop over recipients. Rows that
 cannot be sent are kept as `skipped` with the reason, so the mailing page can say why.
-A second row for the same address is not inserted (`ON CONFLICT DO NOTHING` on the partial
-unique constraint (mailing, email)); such duplicates are counted in the mailing's first
-notification. Addresses are stored lower-cased and trimmed, as Suppression stores them.
+A second record with the same address gets no row of its own (the insert ranks records by
+address and keeps one, the partial unique constraint (mailing, email) guards it); such
+duplicates are counted in the mailing's first notification. Addresses are stored lower-cased
+and trimmed, as Suppression stores them.
 """
 
 from dataclasses import dataclass
@@ -73,30 +74,40 @@ def _recipient_type(recipients):
 
 
 def _insert_recipients(mailing, kind, audience):
-    """INSERT … SELECT the audience into MailingRecipient rows; returns the number of rows offered."""
+    """INSERT … SELECT the audience into MailingRecipient rows of the new `mailing`.
+
+    One row per address: ROW_NUMBER() over the address (over the record for rows without one)
+    keeps one record per address, the sendable one first, and also folds a record the
+    queryset's joins repeat. The mailing is new and only this transaction can see it, so
+    nothing can conflict and the INSERT needs no ON CONFLICT (whose speculative insertion
+    costs a third of the insert at 1,000,000 rows; see bench.audience).
+    """
     quote = connection.ops.quote_name
     table = MailingRecipient._meta.db_table
-    source = audience.order_by().values("id", "email", "is_vip", "massmail").distinct()
+    source = audience.order_by().values("id", "email", "is_vip", "massmail")
     source_sql, source_params = source.query.sql_with_params()
+    postgres = connection.vendor == "postgresql"
 
-    address = "LOWER(TRIM(COALESCE(r.email, '')))"
-    status = (
-        f"CASE WHEN {address} NOT LIKE '%%_@_%%' OR s.id IS NOT NULL OR NOT r.massmail "
-        f"THEN '{Status.SKIPPED}' ELSE '{Status.PENDING}' END"
+    valid = "a.address LIKE '%%_@_%%'"
+    sendable = "s.id IS NULL AND a.massmail"
+    # Byte order is all the partitioning needs; a linguistic collation sorts several times slower.
+    key = f"CASE WHEN {valid} THEN a.address ELSE CAST(a.id AS TEXT) END" + (
+        ' COLLATE "C"' if postgres else ""
     )
-    reason = (
-        f"CASE WHEN {address} NOT LIKE '%%_@_%%' THEN '{NO_ADDRESS}' WHEN s.id IS NOT NULL THEN '{SUPPRESSED}' "
-        f"WHEN NOT r.massmail THEN '{NO_NEWSLETTERS}' ELSE '' END"
+    ranked = (
+        f"SELECT a.id, a.is_vip, "
+        f"CASE WHEN {valid} THEN a.address ELSE '' END AS address, "
+        f"CASE WHEN {valid} AND {sendable} THEN '{Status.PENDING}' ELSE '{Status.SKIPPED}' END AS status, "
+        f"CASE WHEN NOT {valid} THEN '{NO_ADDRESS}' WHEN s.id IS NOT NULL THEN '{SUPPRESSED}' "
+        f"WHEN NOT a.massmail THEN '{NO_NEWSLETTERS}' ELSE '' END AS skip_reason, "
+        f"ROW_NUMBER() OVER (PARTITION BY {key} "
+        f"ORDER BY CASE WHEN {sendable} THEN 0 ELSE 1 END, a.id) AS nth "
+        f"FROM (SELECT r.id, r.is_vip, r.massmail, LOWER(TRIM(COALESCE(r.email, ''))) AS address "
+        f"FROM ({source_sql}) r) a "
+        f"LEFT JOIN {quote(Suppression._meta.db_table)} s ON s.email = a.address"
     )
     columns = ["mailing_id", f"{FOREIGN_KEY[kind]}_id", "email", "is_vip", "status", "skip_reason"]
-    values = [
-        "%s",
-        "r.id",
-        f"CASE WHEN {address} LIKE '%%_@_%%' THEN {address} ELSE '' END",
-        "r.is_vip",
-        status,
-        reason,
-    ]
+    values = ["%s", "x.id", "x.address", "x.is_vip", "x.status", "x.skip_reason"]
     params = [mailing.pk]
     # Every other NOT NULL column gets its model default, so a field added later needs no change here.
     for field in MailingRecipient._meta.concrete_fields:
@@ -107,16 +118,13 @@ def _insert_recipients(mailing, kind, audience):
         params.append(field.get_db_prep_save(field.get_default(), connection))
     sql = (
         f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in columns)}) "
-        f"SELECT {', '.join(values)} FROM ({source_sql}) r "
-        f"LEFT JOIN {quote(Suppression._meta.db_table)} s ON s.email = {address} "
-        # WHERE makes SQLite read ON CONFLICT as the INSERT's clause, not a join's.
-        # Sendable rows first: of two records with one address, the one that can be mailed stays.
-        f"WHERE 1 = 1 ORDER BY CASE WHEN s.id IS NULL AND r.massmail THEN 0 ELSE 1 END, r.id "
-        f"ON CONFLICT DO NOTHING"
+        f"SELECT {', '.join(values)} FROM ({ranked}) x WHERE x.nth = 1"
     )
     with connection.cursor() as cursor:
+        if postgres:
+            # The ranking's sort in memory rather than in temporary files (this transaction only).
+            cursor.execute("SET LOCAL work_mem = '256MB'")
         cursor.execute(sql, [*params, *source_params])
-    return source
 
 
 COUNTERS = {
