@@ -318,6 +318,7 @@ def send_email(email, user=None, from_statuses=(CrmEmail.Status.DRAFT,)):
     from mailaccounts.accounts import record_auth_failure
     from mailaccounts.smtp import AccountMailer
     from mailaccounts.smtp import Outcome as SmtpOutcome
+    from massmail.sending import count_sent_elsewhere
 
     problem = check_ready(email, user)
     if problem:
@@ -351,6 +352,7 @@ def send_email(email, user=None, from_statuses=(CrmEmail.Status.DRAFT,)):
     if not result.ok:
         return _fail(email, result.message, result.detail)
     now = timezone.now()
+    count_sent_elsewhere(email.account_id, now)
     CrmEmail.objects.filter(pk=email.pk).update(
         status=CrmEmail.Status.SENT,
         subject=subject[:998],

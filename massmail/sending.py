@@ -22,7 +22,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
@@ -421,6 +421,21 @@ def _settle_account(reservation, consumed, throttled, cfg):
         EmailAccount.objects.filter(pk=reservation.account.pk, sent_today_date=reservation.day).update(
             **fields
         )
+
+
+def count_sent_elsewhere(account_id, now=None):
+    """A message the account sent outside the drip (one-to-one mail) uses its day too.
+
+    The daily limit is the mailbox's: the drip leaves room for what people send by hand. One
+    UPDATE, so it adds up with a batch's reservation on the same row whatever the order.
+    """
+    now = now or timezone.now()
+    today = local_today(MassmailSettings.load(), now)
+    EmailAccount.objects.filter(pk=account_id).update(
+        sent_today=Case(When(sent_today_date=today, then=F("sent_today") + 1), default=Value(1)),
+        sent_today_date=today,
+        last_sent_at=now,
+    )
 
 
 # --- errors and the end of mailings ------------------------------------------------------------

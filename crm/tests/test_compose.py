@@ -70,6 +70,18 @@ def test_send_from_a_contact_reaches_the_server_with_headers_and_attachments(ali
     assert email.date is not None and email.thread_key == email.message_id
 
 
+def test_one_to_one_mail_counts_toward_the_accounts_day(alice, jane, smtp_sink):
+    account = account_on(smtp_sink, alice, sent_today=7, sent_today_date=dt.date(2026, 1, 5))
+    with time_machine.travel(dt.datetime(2026, 1, 6, 10, tzinfo=dt.UTC), tick=False):
+        for _ in range(2):
+            outcome = compose.apply_action(compose.new_draft(alice, jane), data(account), [], "send", alice)
+            assert outcome.ok, outcome.message
+    account.refresh_from_db()
+    # Yesterday's 7 do not count; today's two do, and the drip's quota sees them.
+    assert (account.sent_today, account.sent_today_date) == (2, dt.date(2026, 1, 6))
+    assert account.last_sent_at == dt.datetime(2026, 1, 6, 10, tzinfo=dt.UTC)
+
+
 def test_mail_about_a_request_carries_its_ticket(alice, quote_request, smtp_sink):
     account = account_on(smtp_sink, alice)
     email = compose.new_draft(alice, quote_request)
