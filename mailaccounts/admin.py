@@ -183,7 +183,7 @@ class AccountAdminMixin:
 
     @admin.display(description="Sent today")
     def sent_today_display(self, obj):
-        sent = obj.sent_today if obj.sent_today_date == timezone.localdate() else 0
+        sent = obj.sent_on(timezone.localdate())
         percent = min(100, round(100 * sent / obj.daily_limit)) if obj.daily_limit else 100
         return format_html(
             '{} / {} <span class="progress" role="img" aria-label="{}% of the daily limit">'

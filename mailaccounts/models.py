@@ -180,6 +180,10 @@ class EmailAccount(models.Model):
     def login(self):
         return self.username or self.email
 
+    def sent_on(self, day):
+        """Messages counted on `day`: the counter of another day counts as zero."""
+        return self.sent_today if self.sent_today_date == day else 0
+
     @property
     def is_shared(self):
         return self.owner_id is None

@@ -137,11 +137,11 @@ def account_state(account, today):
         return AccountState(account.email, False, f"{account.email}: disabled. {account.last_error}".strip())
     if account.needs_reconnect:
         return AccountState(account.email, False, f"{account.email}: needs to be reconnected.")
-    if account.sent_today_date == today and account.sent_today >= account.daily_limit:
+    sent = account.sent_on(today)
+    if sent >= account.daily_limit:
         return AccountState(
             account.email, False, f"{account.email}: daily limit of {account.daily_limit} reached."
         )
-    sent = account.sent_today if account.sent_today_date == today else 0
     main = " Main account: VIP recipients only." if account.is_main else ""
     return AccountState(
         account.email, True, f"{account.email}: usable, {sent} of {account.daily_limit} sent today.{main}"

@@ -88,7 +88,7 @@ def reserve_quota(account_id, wanted, now, cfg) -> Reservation | None:
         )
         if account is None:
             return None
-        used = account.sent_today if account.sent_today_date == today else 0
+        used = account.sent_on(today)
         granted = min(wanted, account.daily_limit - used)
         if granted <= 0:
             return None
