@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import IntegrityError, models, transaction
 
-from crm.scoping import OwnedQuerySet
+from crm.scoping import DepartmentFromOwner, OwnedQuerySet
 from crm.tickets import new_ticket
 
 
@@ -53,7 +53,7 @@ class Industry(models.TextChoices):
     OTHER = "other", "Other"
 
 
-class OwnedRecord(models.Model):
+class OwnedRecord(DepartmentFromOwner):
     """Fields every mailable record shares: owner, department, VIP and newsletter consent."""
 
     email = models.EmailField(blank=True, db_index=True)
@@ -76,11 +76,6 @@ class OwnedRecord(models.Model):
 
     class Meta:
         abstract = True
-
-    def save(self, *args, **kwargs):
-        if self.department_id is None and self.owner_id is not None:
-            self.department_id = self.owner.department_id
-        super().save(*args, **kwargs)
 
 
 class Company(OwnedRecord):
@@ -140,7 +135,7 @@ class Lead(Person):
         ordering = ["last_name", "first_name"]
 
 
-class Ticketed(models.Model):
+class Ticketed(DepartmentFromOwner):
     """A record whose correspondence carries `[ticket:TOKEN]`; the ticket is set on create."""
 
     ticket = models.CharField(max_length=16, unique=True, editable=False)
@@ -163,8 +158,6 @@ class Ticketed(models.Model):
         abstract = True
 
     def save(self, *args, **kwargs):
-        if self.department_id is None and self.owner_id is not None:
-            self.department_id = self.owner.department_id
         if self.ticket:
             return super().save(*args, **kwargs)
         for attempt in range(5):

@@ -34,3 +34,16 @@ class OwnedQuerySet(models.QuerySet):
         if role_of(user) is Role.COMPANY_MANAGER:
             return self.none()
         return self.visible_to(user)
+
+
+class DepartmentFromOwner(models.Model):
+    """A model with `owner` and `department`: unless set, the department (the scope its
+    department head sees) is the owner's, taken when the row is saved."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.department_id is None and self.owner_id is not None:
+            self.department_id = self.owner.department_id
+        super().save(*args, **kwargs)

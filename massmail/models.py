@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from crm.roles import Role, role_of
-from crm.scoping import OwnedQuerySet
+from crm.scoping import DepartmentFromOwner, OwnedQuerySet
 
 
 class AuthoredQuerySet(OwnedQuerySet):
@@ -86,7 +86,7 @@ class MailingQuerySet(OwnedQuerySet):
         return super().editable_by(user)
 
 
-class Mailing(models.Model):
+class Mailing(DepartmentFromOwner):
     class Status(models.TextChoices):
         ACTIVE = "active", "Active"
         ACTIVE_ERROR = "active_error", "Active, with errors"
@@ -115,11 +115,6 @@ class Mailing(models.Model):
 
     def __str__(self):
         return self.name or f"Mailing #{self.pk}"
-
-    def save(self, *args, **kwargs):
-        if self.department_id is None and self.owner_id is not None:
-            self.department_id = self.owner.department_id
-        super().save(*args, **kwargs)
 
 
 class MailingNotification(models.Model):
