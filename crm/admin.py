@@ -6,10 +6,17 @@ from crm.site import OwnedRecordAdmin, ScopedAdmin, register_both
 from mailaccounts.sync_admin import ImportConversationMixin
 from massmail.admin import make_massmail
 
-RECORD_ACTIONS = [*OwnedRecordAdmin.actions, make_massmail]
+
+class RecordAdmin(OwnedRecordAdmin):
+    """A CRM record's page: "Write email" and the record's correspondence timeline."""
+
+    change_form_template = "admin/crm/record_change_form.html"
 
 
-class CompanyAdmin(OwnedRecordAdmin):
+RECORD_ACTIONS = [*RecordAdmin.actions, make_massmail]
+
+
+class CompanyAdmin(RecordAdmin):
     actions = RECORD_ACTIONS
     list_display = ["full_name", "email", "country", "city", "industry", "is_vip", "massmail", "owner"]
     list_filter = ["is_vip", "massmail", "industry", "country", "tags"]
@@ -18,7 +25,7 @@ class CompanyAdmin(OwnedRecordAdmin):
     filter_horizontal = ["tags"]
 
 
-class ContactAdmin(OwnedRecordAdmin):
+class ContactAdmin(RecordAdmin):
     actions = RECORD_ACTIONS
     list_display = ["__str__", "email", "company", "country", "is_vip", "massmail", "owner"]
     list_filter = ["is_vip", "massmail", "company__industry", "country", "tags"]
@@ -29,7 +36,7 @@ class ContactAdmin(OwnedRecordAdmin):
     ordering = ["last_name", "first_name"]
 
 
-class LeadAdmin(OwnedRecordAdmin):
+class LeadAdmin(RecordAdmin):
     actions = RECORD_ACTIONS
     list_display = ["__str__", "email", "company_name", "country", "industry", "is_vip", "massmail", "owner"]
     list_filter = ["is_vip", "massmail", "industry", "country", "tags"]
@@ -38,7 +45,7 @@ class LeadAdmin(OwnedRecordAdmin):
     filter_horizontal = ["tags"]
 
 
-class TicketedAdmin(OwnedRecordAdmin):
+class TicketedAdmin(RecordAdmin):
     actions = []
     readonly_fields = ["ticket"]
     list_select_related = ["owner"]
