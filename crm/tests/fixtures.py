@@ -14,6 +14,15 @@ from crm.roles import Role
 PASSWORD = "correct-horse-battery"
 
 
+def log_in(page, live_server, user):
+    """Log `user` in at /crm/ in the browser and wait for the site's index."""
+    page.goto(f"{live_server.url}/crm/login/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{live_server.url}/crm/")
+
+
 def make_user(username, role=None, department=None, **extra):
     user = User.objects.create_user(
         username=username,

@@ -1,19 +1,11 @@
 import pytest
 
 from crm.models import CrmEmail
-from crm.tests.fixtures import PASSWORD
+from crm.tests.fixtures import log_in
 from crm.tests.mail_fixtures import *  # noqa: F403
 from crm.tests.mail_fixtures import account_on
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page, live_server, user):
-    page.goto(f"{live_server.url}/crm/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url(f"{live_server.url}/crm/")
 
 
 def test_write_email_from_a_request_page_reaches_the_server(

@@ -1,17 +1,9 @@
 import pytest
 
-from crm.tests.fixtures import PASSWORD
+from crm.tests.fixtures import log_in
 from crm.tests.test_roles import records_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page, live_server, user):
-    page.goto(f"{live_server.url}/crm/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url(f"{live_server.url}/crm/")
 
 
 def test_sales_manager_sees_only_their_departments_contacts(page, live_server, alice, carol):

@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 
 from crm.models import CrmEmail
-from crm.tests.fixtures import PASSWORD
+from crm.tests.fixtures import log_in
 from crm.tests.mail_fixtures import *  # noqa: F403
 from crm.tests.mail_fixtures import account_on
 
@@ -24,10 +24,7 @@ def test_open_a_conversation_mark_it_read_and_reply(page, live_server, alice, ja
         date=dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC),
         text="How many seats are left?",
     )
-    page.goto(f"{live_server.url}/crm/login/")
-    page.fill("#id_username", "alice")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
+    log_in(page, live_server, alice)
     page.click("#inbox-link")
     page.wait_for_url("**/crm/mail/")
     assert "1 unread" in page.inner_text("#result_list")

@@ -1,7 +1,7 @@
 import pytest
 from django.utils import timezone
 
-from crm.tests.fixtures import PASSWORD
+from crm.tests.fixtures import log_in
 from mailaccounts.models import AccountNotification, EmailAccount
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -23,11 +23,7 @@ def test_sales_manager_sees_own_account_with_counters_not_anothers(page, live_se
     AccountNotification.objects.create(account=mine, level="error", text="Re-connect needed: wrong password")
     EmailAccount.objects.create(owner=bob, email="bob@crm.test")
 
-    page.goto(f"{live_server.url}/crm/login/")
-    page.fill("#id_username", alice.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url(f"{live_server.url}/crm/")
+    log_in(page, live_server, alice)
     page.goto(f"{live_server.url}/crm/mailaccounts/emailaccount/")
 
     rows = page.locator("#result_list tbody tr")

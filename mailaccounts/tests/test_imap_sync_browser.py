@@ -4,7 +4,7 @@
 import pytest
 
 from crm.models import Company, Contact, CrmEmail, Request
-from crm.tests.fixtures import PASSWORD
+from crm.tests.fixtures import log_in
 from mailaccounts.tests.imap_helpers import account, mail, mailbox, media_root  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -16,11 +16,7 @@ def test_sync_now_and_import_this_conversation_in_the_browser(page, live_server,
     offer = Request.objects.create(subject="Offer", owner=alice, contact=contact, company=company)
     mailbox.append(mail(subject=f"Re: Offer [ticket:{offer.ticket}]"))
     mailbox.append(mail(subject="Re: our newsletter", body="Tell me more"))
-    page.goto(f"{live_server.url}/crm/login/")
-    page.fill("#id_username", "alice")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url(f"{live_server.url}/crm/")
+    log_in(page, live_server, alice)
 
     page.goto(f"{live_server.url}/crm/mailaccounts/emailaccount/{account.pk}/change/")
     page.click("button:has-text('Sync now')")

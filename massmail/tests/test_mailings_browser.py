@@ -2,19 +2,11 @@ import pytest
 from playwright.sync_api import expect
 
 from crm.models import Company, Contact
-from crm.tests.fixtures import PASSWORD
+from crm.tests.fixtures import log_in
 from massmail import mailings
 from massmail.models import Message
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page, live_server, user):
-    page.goto(f"{live_server.url}/crm/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url(f"{live_server.url}/crm/")
 
 
 def test_the_progress_bar_follows_sending_without_a_reload(page, live_server, alice):
