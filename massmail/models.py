@@ -136,6 +136,20 @@ class MailingNotification(models.Model):
         return self.text
 
 
+def _loose_link(to):
+    """A nullable link of a recipient row, with no database constraint and no full index
+    (the reasons are at MailingRecipient's record links)."""
+    return models.ForeignKey(
+        to,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+
+
 class MailingRecipientQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The rows of the mailings the user sees."""
@@ -159,48 +173,16 @@ class MailingRecipient(models.Model):
     # for 1,000,000 contacts). Deleting a record or an account through Django sets them NULL
     # (on_delete); the row keeps its `email` and `record` is None for a link that is gone.
     # The link to the mailing keeps its constraint.
-    company = models.ForeignKey(
-        "crm.Company",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
-    contact = models.ForeignKey(
-        "crm.Contact",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
-    lead = models.ForeignKey(
-        "crm.Lead",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
+    company = _loose_link("crm.Company")
+    contact = _loose_link("crm.Contact")
+    lead = _loose_link("crm.Lead")
     email = models.CharField(
         max_length=254, blank=True, help_text="The address as it was when the mailing was made"
     )
     is_vip = models.BooleanField(default=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     skip_reason = models.CharField(max_length=100, blank=True)
-    account = models.ForeignKey(
-        "mailaccounts.EmailAccount",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
+    account = _loose_link("mailaccounts.EmailAccount")
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
