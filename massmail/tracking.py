@@ -233,17 +233,22 @@ def hash_ip(address):
     return hmac.new(settings.SECRET_KEY.encode(), address.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def _target(recipient_id, email_id):
-    """The recipient row or CrmEmail a token names, and when it was sent; None if gone."""
+def _target_or_404(token, kind):
+    """(recipient row, CrmEmail, link id) a token names; a 404 when it is not ours or is gone."""
+    from crm.models import CrmEmail
+
+    parsed = read_token(token, kind)
+    _, recipient_id, email_id, link_id = parsed or (None, None, None, None)
+    recipient = crm_email = None
     if recipient_id is not None:
         recipient = (
             MailingRecipient.objects.filter(pk=recipient_id).only("id", "mailing_id", "sent_at").first()
         )
-        return (recipient, None, recipient.sent_at) if recipient else None
-    from crm.models import CrmEmail
-
-    crm_email = CrmEmail.objects.filter(pk=email_id).only("id", "date").first()
-    return (None, crm_email, crm_email.date) if crm_email else None
+    elif email_id is not None:
+        crm_email = CrmEmail.objects.filter(pk=email_id).only("id", "date").first()
+    if recipient is None and crm_email is None:
+        raise Http404("Unknown tracking token.")
+    return recipient, crm_email, link_id
 
 
 def record_event(kind, recipient, crm_email, *, method, user_agent, ip, link=None, now=None):
@@ -285,13 +290,10 @@ def _client(request):
 @require_safe
 def open_pixel(request, token):
     """GET /m/o/<token>.gif: one open event, then the 1×1 GIF."""
-    parsed = read_token(token, "o")
-    target = parsed and _target(parsed[1], parsed[2])
-    if not target:
-        raise Http404("Unknown tracking token.")
+    recipient, crm_email, _ = _target_or_404(token, "o")
     if not from_our_staff(request):
         user_agent, ip = _client(request)
-        record_event("open", target[0], target[1], method=request.method, user_agent=user_agent, ip=ip)
+        record_event("open", recipient, crm_email, method=request.method, user_agent=user_agent, ip=ip)
     return HttpResponse(PIXEL_GIF, content_type="image/gif")
 
 
@@ -299,14 +301,10 @@ def open_pixel(request, token):
 @require_safe
 def click_redirect(request, token):
     """GET /m/c/<token>/: one click event, then a redirect to the link of that message."""
-    parsed = read_token(token, "c")
-    target = parsed and _target(parsed[1], parsed[2])
-    if not target:
-        raise Http404("Unknown tracking token.")
-    recipient, crm_email, _ = target
+    recipient, crm_email, link_id = _target_or_404(token, "c")
     owner = {"mailing_id": recipient.mailing_id} if recipient else {"crm_email_id": crm_email.pk}
     # The link must belong to the very message the token names.
-    link = TrackedLink.objects.filter(pk=parsed[3], **owner).first()
+    link = TrackedLink.objects.filter(pk=link_id, **owner).first()
     if link is None or not _trackable(link.url):
         raise Http404("This link is not part of that message.")
     if not from_our_staff(request):
