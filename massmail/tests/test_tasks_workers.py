@@ -32,7 +32,9 @@ from massmail.tests.drip_helpers import drip_settings, make_account, make_mailin
 pytestmark = pytest.mark.django_db(transaction=True)
 Status = MailingRecipient.Status
 ROOT = Path(__file__).resolve().parents[2]
-REDIS_DB = {"gw1": 9}.get(os.environ.get("PYTEST_XDIST_WORKER", "gw0"), 8)
+# Two Redis DBs from TEST_REDIS_DB (default 8): one per xdist worker, so runs side by side
+# (two checkouts on one machine) can each be given their own pair.
+REDIS_DB = int(os.environ.get("TEST_REDIS_DB", "8")) + (os.environ.get("PYTEST_XDIST_WORKER") == "gw1")
 BROKER = f"redis://127.0.0.1:6379/{REDIS_DB}"
 
 
