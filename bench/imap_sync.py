@@ -42,7 +42,7 @@ from testsupport.dovecot import MAIL_USER, Dovecot  # noqa: E402
 
 USER, PASSWORD = "bench@crm.test", "bench-pw"
 # Stored HTML goes through massmail.sanitizing; until that module exists, text-only mail.
-WITH_HTML = importlib.util.find_spec("massmail.sanitizing") is not None
+WITH_HTML = importlib.util.find_spec("mailkit.sanitizing") is not None
 
 
 def build_message(i, tickets, mailing_ids):

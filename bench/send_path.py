@@ -22,9 +22,9 @@ from django.test.utils import CaptureQueriesContext
 
 from bench.drip_setup import SinkProcess, bench_message, insert_contacts, sales_manager, throwaway_database
 from mailaccounts.models import EmailAccount
+from massmail.compiling import compile_message
 from massmail.mailings import create_mailing
 from massmail.models import MailingRecipient, MassmailSettings
-from massmail.rendering import compile_message
 from massmail.scheduling import MAX_BATCH
 from massmail.sending import send_batch
 

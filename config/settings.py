@@ -35,8 +35,16 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "crm",
     "mailaccounts",
+    "correspondence",
     "massmail",
 ]
+# The demo (seed data, the local SMTP sink and its pages, time compression) is installed only
+# when the demo runs: scripts/demo.sh sets DEMO=1.
+DEMO = env.bool("DEMO", default=False)
+if DEMO:
+    INSTALLED_APPS.append("demo")
+# Demo only: the drip's pacing interval is divided by this (scripts/demo.sh: 600). 1 in production.
+DEMO_TIME_COMPRESSION = env.int("DEMO_TIME_COMPRESSION", default=600 if DEMO else 1)
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

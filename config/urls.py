@@ -5,20 +5,20 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from crm.site import crm_site
-from massmail import mail_sink
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/crm/", permanent=False)),
     path("admin/", admin.site.urls),
     # Before the site's catch-all: /crm/mail/ is the inbox, compose, templates and reports.
-    path("crm/mail/", include("crm.urls")),
-    # Demo mail sink (massmail/mail_sink.py): what the local SMTP sink received.
-    path("crm/sent-mail/", crm_site.admin_view(mail_sink.sent_mail_list), name="sent_mail_list"),
-    path(
-        "crm/sent-mail/<str:name>/", crm_site.admin_view(mail_sink.sent_mail_detail), name="sent_mail_detail"
-    ),
+    path("crm/mail/", include("correspondence.urls")),
+]
+if "demo" in settings.INSTALLED_APPS:
+    # What the demo's local SMTP sink received (demo/mail_sink.py): only when the demo runs.
+    urlpatterns.append(path("crm/sent-mail/", include("demo.urls")))
+urlpatterns += [
     path("crm/", crm_site.urls),
     path("m/", include("massmail.urls")),
+    path("m/", include("correspondence.tracking_urls")),
 ]
 
 if settings.DEBUG:

@@ -20,9 +20,16 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.html import escape, linebreaks
 
-from crm.models import Company, Contact, CrmEmail, CrmEmailAttachment, Deal, Lead, Notification, Request
+from correspondence.models import CrmEmail, CrmEmailAttachment, Notification
+from correspondence.tracking import instrument_html
+from crm.models import Company, Contact, Deal, Lead, Request
 from crm.tickets import subject_with_ticket
-from massmail.rendering import html_to_text, make_message_id, render_for_record
+from mailaccounts.accounts import record_auth_failure
+from mailaccounts.models import EmailAccount
+from mailaccounts.smtp import AccountMailer
+from mailaccounts.smtp import Outcome as SmtpOutcome
+from mailkit.rendering import html_to_text, make_message_id, render_for_record
+from mailkit.sanitizing import sanitize_html
 
 RECORD_MODELS = {"request": Request, "deal": Deal, "contact": Contact, "company": Company, "lead": Lead}
 # A claim older than this is a dead worker's, not a slow server's.
@@ -146,8 +153,6 @@ def new_draft(user, record=None, **fields):
 
 def save_draft(email, data, files=(), remove_attachments=()):
     """Store the compose form's cleaned data on the draft, add new attachments, drop unticked ones."""
-    from massmail.sanitizing import sanitize_html
-
     for name in (
         "account",
         "subject",
@@ -189,8 +194,6 @@ def text_to_html(text):
 
 def reply_draft(user, original, forward=False):
     """A new draft answering (or forwarding) a stored message, in the same conversation."""
-    from mailaccounts.models import EmailAccount
-
     subject = original.subject or ""
     prefix = "Fwd: " if forward else "Re: "
     if not subject.lower().startswith(prefix.lower().strip()):
@@ -279,8 +282,6 @@ def build_message(email, html=None, subject=None):
 
 def instrumented(email, html):
     """The HTML with tracking when both the account and the message want it."""
-    from massmail.tracking import instrument_html
-
     if not email.account.track_opens_clicks or not (email.track_opens or email.track_clicks):
         return html
     return instrument_html(html, crm_email=email, opens=email.track_opens, clicks=email.track_clicks)
@@ -291,8 +292,6 @@ def instrumented(email, html):
 
 def check_ready(email, user=None):
     """What stops this draft from being sent, as one sentence, or ""."""
-    from mailaccounts.models import EmailAccount
-
     if email.account_id is None:
         return "Choose the account to send from."
     if user is not None and not EmailAccount.objects.sendable_by(user).filter(pk=email.account_id).exists():
@@ -315,11 +314,6 @@ def claim(email_id, from_statuses):
 
 def send_email(email, user=None, from_statuses=(CrmEmail.Status.DRAFT,)):
     """Send one draft (or a due scheduled message) now. Returns an Outcome for the page."""
-    from mailaccounts.accounts import record_auth_failure
-    from mailaccounts.smtp import AccountMailer
-    from mailaccounts.smtp import Outcome as SmtpOutcome
-    from massmail.sending import count_sent_elsewhere
-
     problem = check_ready(email, user)
     if problem:
         return _fail(email, problem, "")
@@ -352,7 +346,7 @@ def send_email(email, user=None, from_statuses=(CrmEmail.Status.DRAFT,)):
     if not result.ok:
         return _fail(email, result.message, result.detail)
     now = timezone.now()
-    count_sent_elsewhere(email.account_id, now)
+    count_sent(email.account_id, now)
     CrmEmail.objects.filter(pk=email.pk).update(
         status=CrmEmail.Status.SENT,
         subject=subject[:998],

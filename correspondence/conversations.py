@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
-from mailaccounts import imap_sync, linking
+from correspondence import importing, linking
+from mailaccounts import imap_sync
+from mailaccounts.accounts import record_auth_failure
 from mailaccounts.mail_parsing import parse_message
 from mailaccounts.models import EmailAccount
 
@@ -74,8 +76,6 @@ def import_conversation(record, user, message_id: str = "") -> ConversationImpor
         try:
             _import_from_account(account, record, criteria, result)
         except imap_sync.AuthenticationFailed as error:
-            from mailaccounts.accounts import record_auth_failure
-
             record_auth_failure(account, str(error))
             result.errors.append(f"{account.email}: {error}")
         except (imap_sync.SyncError, OSError) as error:
@@ -84,7 +84,7 @@ def import_conversation(record, user, message_id: str = "") -> ConversationImpor
 
 
 def _import_from_account(account, record, criteria, result) -> None:
-    client = imap_sync.connect(account, timeout=getattr(settings, "IMAP_SYNC_NOW_SECONDS", 20))
+    client = imap_sync.connect(account, timeout=settings.IMAP_SYNC_NOW_SECONDS)
     try:
         for folder in imap_sync.ensure_folders(client, account):
             typ, _ = client.select(imap_sync.quote(folder.name), readonly=True)
@@ -111,5 +111,5 @@ def _store(account, folder, uid, raw, record) -> int:
     field_name = "deal" if record._meta.model_name == "deal" else "request"
     setattr(links, field_name, record)
     outgoing = folder.special_use == r"\Sent"
-    email = imap_sync.store(account, folder.name, uid, parsed, links, outgoing, force_links=True)
+    email = importing.store(account, folder.name, uid, parsed, links, outgoing, force_links=True)
     return int(email is not None and getattr(email, f"{field_name}_id") == record.pk)

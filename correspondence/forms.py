@@ -1,7 +1,9 @@
 from django import forms
 
-from crm.compose import default_account, parse_addresses
-from crm.models import EmailTemplate
+from correspondence.compose import default_account, parse_addresses
+from correspondence.models import EmailTemplate, Signature
+from mailaccounts.models import EmailAccount
+from mailkit.rendering import validate_template
 
 # Providers refuse messages over 20–35 MB, and base64 adds a third.
 MAX_ATTACHMENTS_BYTES = 18 * 2**20
@@ -65,9 +67,6 @@ class ComposeForm(forms.Form):
     )
 
     def __init__(self, *args, user, **kwargs):
-        from mailaccounts.models import EmailAccount
-        from massmail.models import Signature
-
         super().__init__(*args, **kwargs)
         accounts = EmailAccount.objects.sendable_by(user).filter(is_active=True)
         self.fields["account"].queryset = accounts
@@ -101,8 +100,6 @@ class EmailTemplateForm(forms.ModelForm):
         widgets = {"body": forms.Textarea(attrs={"rows": 14, "cols": 80})}
 
     def clean(self):
-        from massmail.rendering import validate_template
-
         data = super().clean()
         for error in validate_template(
             data.get("subject", ""), data.get("body", ""), require_unsubscribe=False

@@ -9,7 +9,11 @@ from django.db.models import CharField, Count, F, Max, Q, Value
 from django.db.models.functions import Cast, Coalesce, NullIf
 from django.utils import timezone
 
-from crm.models import CrmEmail, Notification
+from correspondence.compose import default_account
+from correspondence.models import CrmEmail, Notification
+from crm.models import User
+from mailaccounts.models import Access, EmailAccount, ImapFolder
+from mailaccounts.smtp import AccountMailer
 
 MESSAGE_ID_RE = re.compile(r"<[^<>\s]+>")
 # Incoming mail older than this when first seen (a first sync of months of mail) is stored
@@ -57,8 +61,6 @@ def conversation_key():
 
 def folders_for(user):
     """The active folders of the accounts a user may read, personal and shared."""
-    from mailaccounts.models import EmailAccount, ImapFolder
-
     return (
         ImapFolder.objects.filter(account__in=EmailAccount.objects.readable_by(user), is_active=True)
         .select_related("account")
@@ -158,9 +160,6 @@ def unread_count(user):
 
 def members_of(account):
     """Users who read a shared account (full or read access), or the owner of a personal one."""
-    from crm.models import User
-    from mailaccounts.models import Access
-
     if account.owner_id:
         return User.objects.filter(pk=account.owner_id)
     return User.objects.filter(
@@ -203,8 +202,6 @@ def _products(email):
 
 def choose_assignee(account, email, now):
     """The member a new conversation goes to by the account's strategy, or None (by hand)."""
-    from mailaccounts.models import Access
-
     strategy = account.assignment
     if strategy == "manual" or account.owner_id:
         return None
@@ -300,11 +297,6 @@ def digest_text(user, now):
 def send_daily_digests(now=None):
     """Mail each user who asked for it their digest, through their default account."""
     from email.message import EmailMessage
-
-    from crm.compose import default_account
-    from crm.models import User
-    from mailaccounts.models import EmailAccount
-    from mailaccounts.smtp import AccountMailer
 
     now = now or timezone.now()
     sent = 0

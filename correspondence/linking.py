@@ -24,7 +24,8 @@ from operator import or_
 from django.db.models import Q
 from django.db.models.functions import Lower
 
-from crm.models import Company, Contact, CrmEmail, Deal, Lead, Request
+from correspondence.models import CrmEmail
+from crm.models import Company, Contact, Deal, Lead, Request
 from crm.tickets import find_tickets
 from mailaccounts.mail_parsing import ParsedMessage
 
@@ -108,14 +109,31 @@ def is_excluded(address: str, patterns: list[str]) -> bool:
     return any(fnmatch.fnmatchcase(address, pattern) for pattern in patterns)
 
 
+# Mail we sent that is not stored here (massmail's recipient rows) is found through lookups
+# that the sending app registers in its AppConfig.ready(): `lookup(ids)` gives
+# {message_id: row}, each row with `contact`, `company` and `lead` (contact's company loaded).
+_sent_mail_lookups = []
+
+
+def register_sent_mail_lookup(lookup):
+    if lookup not in _sent_mail_lookups:
+        _sent_mail_lookups.append(lookup)
+
+
+def sent_elsewhere(ids) -> dict:
+    found = {}
+    for lookup in _sent_mail_lookups:
+        for message_id, row in lookup(ids).items():
+            found.setdefault(message_id, row)
+    return found
+
+
 def our_message_ids(ids) -> set[str]:
     """The subset of `ids` that name a message we sent or a stored message tied to a record."""
-    from massmail.models import MailingRecipient
-
     ids = list(ids)
     if not ids:
         return set()
-    found = set(MailingRecipient.objects.filter(message_id__in=ids).values_list("message_id", flat=True))
+    found = set(sent_elsewhere(ids))
     found |= set(
         CrmEmail.objects.filter(message_id__in=ids)
         .filter(Q(direction=CrmEmail.Direction.OUTGOING) | Q(request__isnull=False) | Q(deal__isnull=False))
@@ -161,18 +179,13 @@ class ThreadIndex:
     messages, duplicates); a sync passes one index per fetched batch."""
 
     def __init__(self, parsed_messages, account=None):
-        from massmail.models import MailingRecipient
-
         tickets = {t for p in parsed_messages for t in message_tickets(p)}
         refs = {ref for p in parsed_messages for ref in p.referenced_ids}
         self.requests = {r.ticket: r for r in Request.objects.filter(ticket__in=tickets)} if tickets else {}
         self.deals = {d.ticket: d for d in Deal.objects.filter(ticket__in=tickets)} if tickets else {}
         self.recipients, self.earlier, self.stored_ids = {}, {}, set()
         if refs:
-            for row in MailingRecipient.objects.filter(message_id__in=refs).select_related(
-                "contact__company", "company", "lead"
-            ):
-                self.recipients.setdefault(row.message_id, row)
+            self.recipients = sent_elsewhere(refs)
             for email in (
                 CrmEmail.objects.filter(message_id__in=refs)
                 .filter(

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from crm import compose, inbox
+from correspondence import compose, inbox
 
 
 @shared_task(ignore_result=True)

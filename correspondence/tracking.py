@@ -5,8 +5,8 @@ never a URL, so the redirect cannot be pointed anywhere else: there is no open r
 Tokens are signed with `django.core.signing` and a salt of their own.
 
 Each fetch of the pixel and each click is one `TrackingEvent`; "unique" figures are counted
-in `massmail.reports`. Fetches that a person did not make (privacy proxies that load every
-image on delivery, security scanners that follow every link) are stored with `is_machine`
+in `correspondence.reports` and `massmail.reports`. Fetches that a person did not make
+(privacy proxies that load every image on delivery, security scanners that follow every link) are stored with `is_machine`
 and counted apart, as far as they can be told apart: by user agent, by a HEAD request, and
 by a click within seconds of delivery.
 
@@ -27,9 +27,9 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from massmail.models import MailingRecipient, TrackedLink, TrackingEvent
+from correspondence.models import CrmEmail, TrackedLink, TrackingEvent
 
-SALT = "massmail.tracking"
+SALT = "massmail.tracking"  # where tracking began: changing it would void the links already sent
 # A 1×1 transparent GIF.
 PIXEL_GIF = (
     b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00"
@@ -64,6 +64,23 @@ MACHINE_AGENTS = [
         "link scanner",
     ),
 ]
+
+
+# --- mailing recipients --------------------------------------------------------------------------
+
+# Mailings are tracked here too: massmail registers how its recipient rows are found
+# (`register_recipient_finder` in its AppConfig.ready), so this module imports no mailing code.
+_recipient_finders = []
+
+
+def register_recipient_finder(find):
+    """`find(pk)` returns the recipient row (with `id`, `mailing_id`, `sent_at`) or None."""
+    if find not in _recipient_finders:
+        _recipient_finders.append(find)
+
+
+def _find_recipient(pk):
+    return next((row for find in _recipient_finders if (row := find(pk)) is not None), None)
 
 
 # --- tokens ------------------------------------------------------------------------------
@@ -235,15 +252,11 @@ def hash_ip(address):
 
 def _target_or_404(token, kind):
     """(recipient row, CrmEmail, link id) a token names; a 404 when it is not ours or is gone."""
-    from crm.models import CrmEmail
-
     parsed = read_token(token, kind)
     _, recipient_id, email_id, link_id = parsed or (None, None, None, None)
     recipient = crm_email = None
     if recipient_id is not None:
-        recipient = (
-            MailingRecipient.objects.filter(pk=recipient_id).only("id", "mailing_id", "sent_at").first()
-        )
+        recipient = _find_recipient(recipient_id)
     elif email_id is not None:
         crm_email = CrmEmail.objects.filter(pk=email_id).only("id", "date").first()
     if recipient is None and crm_email is None:

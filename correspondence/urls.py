@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from crm import views
+from correspondence import reports, views
 from crm.site import crm_site
 
 app_name = "mail"
@@ -32,7 +32,7 @@ urlpatterns = [
     path("templates/<int:pk>/delete/", staff(views.template_delete), name="template_delete"),
     path("reports/", staff(views.reports_index), name="reports"),
     path("reports/email/<int:pk>/", staff(views.email_report), name="email_report"),
-    path("reports/mailing/<int:pk>/", staff(views.mailing_report), name="mailing_report"),
-    path("reports/message/<int:pk>/", staff(views.message_report), name="message_report"),
     path("reports/template/<int:pk>/", staff(views.template_report), name="template_report"),
 ]
+# Pages other apps register (massmail: mailing reports), in this namespace.
+urlpatterns += reports.report_urls()

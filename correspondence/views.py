@@ -9,11 +9,10 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from crm import compose, inbox
-from crm.forms import AssignForm, ComposeForm, EmailTemplateForm
-from crm.models import CrmEmail, EmailTemplate
+from correspondence import compose, inbox, reports
+from correspondence.forms import AssignForm, ComposeForm, EmailTemplateForm
+from correspondence.models import CrmEmail, EmailTemplate
 from crm.site import crm_site
-from massmail import reports
 
 
 def _page(request, template_name, title, **context):
@@ -76,7 +75,13 @@ def _compose(request, email, initial, record):
     title = f"Write email about {record}" if record else "Write email"
     attachments = email.attachments.all() if email.pk else []
     return _page(
-        request, "crm/compose.html", title, form=form, email=email, record=record, attachments=attachments
+        request,
+        "correspondence/compose.html",
+        title,
+        form=form,
+        email=email,
+        record=record,
+        attachments=attachments,
     )
 
 
@@ -95,7 +100,9 @@ def delete_draft(request, pk):
 
 
 def drafts(request):
-    return _page(request, "crm/drafts.html", "Drafts and scheduled", emails=compose.drafts_of(request.user))
+    return _page(
+        request, "correspondence/drafts.html", "Drafts and scheduled", emails=compose.drafts_of(request.user)
+    )
 
 
 # --- inbox -------------------------------------------------------------------------------------
@@ -115,7 +122,7 @@ def inbox_view(request):
     threads = inbox.conversations(emails, limit=50, offset=(page - 1) * 50)
     return _page(
         request,
-        "crm/inbox.html",
+        "correspondence/inbox.html",
         "Inbox",
         threads=threads,
         folders=inbox.folders_for(request.user),
@@ -137,7 +144,12 @@ def thread_view(request):
         else None
     )
     return _page(
-        request, "crm/thread.html", emails[-1].subject or "(no subject)", emails=emails, key=key, form=form
+        request,
+        "correspondence/thread.html",
+        emails[-1].subject or "(no subject)",
+        emails=emails,
+        key=key,
+        form=form,
     )
 
 
@@ -185,7 +197,7 @@ def notifications_read(request):
 def templates_list(request):
     return _page(
         request,
-        "crm/templates_list.html",
+        "correspondence/templates_list.html",
         "Email templates",
         templates=EmailTemplate.objects.visible_to(request.user),
     )
@@ -200,7 +212,9 @@ def template_edit(request, pk=None):
         form.save()
         messages.success(request, f"Template “{form.instance.name}” saved.")
         return HttpResponseRedirect(reverse("mail:templates"))
-    return _page(request, "crm/template_form.html", "Email template", form=form, email_template=template)
+    return _page(
+        request, "correspondence/template_form.html", "Email template", form=form, email_template=template
+    )
 
 
 @require_POST
@@ -213,56 +227,42 @@ def template_delete(request, pk):
 # --- reports -------------------------------------------------------------------------------------
 
 
-def _report(request, title, figures, csv_name, extra=None):
+def report_response(request, title, figures, csv_name, extra=None):
+    """A report page (or its CSV with ?format=csv); massmail's mailing reports use it too."""
     if request.GET.get("format") == "csv":
         response = HttpResponse(reports.figures_csv(figures, title), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{csv_name}.csv"'
         return response
     chart = reports.svg_chart(figures.series)
-    return _page(request, "crm/report.html", title, figures=figures, chart=chart, **(extra or {}))
+    return _page(request, "correspondence/report.html", title, figures=figures, chart=chart, **(extra or {}))
 
 
 def email_report(request, pk):
-    email = get_object_or_404(CrmEmail.objects.visible_to(request.user), pk=pk, direction="out")
+    email = get_object_or_404(
+        CrmEmail.objects.visible_to(request.user), pk=pk, direction=CrmEmail.Direction.OUTGOING
+    )
     figures = reports.email_figures(CrmEmail.objects.filter(pk=email.pk))
     events = reports.email_events(email)
-    return _report(request, f"Email: {email}", figures, f"email-{pk}", {"events": events, "email": email})
-
-
-def mailing_report(request, pk):
-    from massmail.models import Mailing
-
-    mailing = get_object_or_404(Mailing.objects.visible_to(request.user), pk=pk)
-    if request.GET.get("format") == "recipients":
-        response = HttpResponse(reports.recipients_csv(mailing.recipients.all()), content_type="text/csv")
-        response["Content-Disposition"] = f'attachment; filename="mailing-{pk}-recipients.csv"'
-        return response
-    extra = {"recipients_csv": True}
-    return _report(request, f"Mailing: {mailing}", reports.mailing_figures(mailing), f"mailing-{pk}", extra)
-
-
-def message_report(request, pk):
-    from massmail.models import Message
-
-    message = get_object_or_404(Message.objects.visible_to(request.user), pk=pk)
-    return _report(request, f"Mailing template: {message}", reports.message_figures(message), f"message-{pk}")
+    return report_response(
+        request, f"Email: {email}", figures, f"email-{pk}", {"events": events, "email": email}
+    )
 
 
 def template_report(request, pk):
     template = get_object_or_404(EmailTemplate.objects.visible_to(request.user), pk=pk)
     emails = CrmEmail.objects.visible_to(request.user).filter(template=template)
-    return _report(request, f"Template: {template}", reports.email_figures(emails), f"template-{pk}")
+    return report_response(request, f"Template: {template}", reports.email_figures(emails), f"template-{pk}")
 
 
 def reports_index(request):
-    from massmail.models import Mailing, Message
-
+    sent = CrmEmail.objects.visible_to(request.user).filter(
+        direction=CrmEmail.Direction.OUTGOING, status=CrmEmail.Status.SENT
+    )
     return _page(
         request,
-        "crm/reports_index.html",
+        "correspondence/reports_index.html",
         "Email reports",
-        mailings=Mailing.objects.visible_to(request.user)[:50],
-        messages_=Message.objects.visible_to(request.user)[:50],
+        sections=reports.index_sections(request.user),
         templates=EmailTemplate.objects.visible_to(request.user),
-        sent=CrmEmail.objects.visible_to(request.user).filter(direction="out", status="sent")[:50],
+        sent=sent[:50],
     )

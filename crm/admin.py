@@ -1,9 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from crm.models import Company, Contact, CrmEmail, Deal, Department, Lead, Request, Tag, User
-from crm.site import OwnedRecordAdmin, ScopedAdmin, register_both
-from mailaccounts.sync_admin import ImportConversationMixin
+from crm.models import Company, Contact, Deal, Department, Lead, Request, Tag, User
+from crm.site import OwnedRecordAdmin, register_both
 from massmail.admin import make_massmail
 
 
@@ -17,7 +16,6 @@ RECORD_ACTIONS = [*RecordAdmin.actions, make_massmail]
 
 
 class CompanyAdmin(RecordAdmin):
-    actions = RECORD_ACTIONS
     list_display = ["full_name", "email", "country", "city", "industry", "is_vip", "massmail", "owner"]
     list_filter = ["is_vip", "massmail", "industry", "country", "tags"]
     search_fields = ["full_name", "email", "city"]
@@ -26,7 +24,6 @@ class CompanyAdmin(RecordAdmin):
 
 
 class ContactAdmin(RecordAdmin):
-    actions = RECORD_ACTIONS
     list_display = ["__str__", "email", "company", "country", "is_vip", "massmail", "owner"]
     list_filter = ["is_vip", "massmail", "company__industry", "country", "tags"]
     search_fields = ["first_name", "last_name", "email", "company__full_name"]
@@ -37,7 +34,6 @@ class ContactAdmin(RecordAdmin):
 
 
 class LeadAdmin(RecordAdmin):
-    actions = RECORD_ACTIONS
     list_display = ["__str__", "email", "company_name", "country", "industry", "is_vip", "massmail", "owner"]
     list_filter = ["is_vip", "massmail", "industry", "country", "tags"]
     search_fields = ["first_name", "last_name", "email", "company_name"]
@@ -52,7 +48,7 @@ class TicketedAdmin(RecordAdmin):
     autocomplete_fields = ["company", "contact"]
 
 
-class RequestAdmin(ImportConversationMixin, TicketedAdmin):
+class RequestAdmin(TicketedAdmin):
     list_display = ["subject", "ticket", "status", "company", "contact", "owner", "created_at"]
     list_filter = ["status"]
     search_fields = ["subject", "ticket", "description"]
@@ -64,20 +60,11 @@ class DealAdmin(TicketedAdmin):
     search_fields = ["name", "ticket"]
 
 
-class CrmEmailAdmin(ScopedAdmin):
-    list_display = ["subject", "sender", "recipients", "direction", "date", "account"]
-    list_filter = ["direction"]
-    search_fields = ["subject", "sender", "recipients", "text"]
-    list_select_related = ["account"]
-    readonly_fields = ["message_id", "in_reply_to", "references"]
-
-
 register_both(Company, CompanyAdmin)
 register_both(Contact, ContactAdmin)
 register_both(Lead, LeadAdmin)
 register_both(Request, RequestAdmin)
 register_both(Deal, DealAdmin)
-register_both(CrmEmail, CrmEmailAdmin)
 
 
 @admin.register(User)

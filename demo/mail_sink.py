@@ -68,7 +68,7 @@ def sent_mail_list(request):
         "shown": SHOWN,
         "directory": directory,
     }
-    return render(request, "massmail/mail_sink_list.html", context)
+    return render(request, "demo/mail_sink_list.html", context)
 
 
 def sent_mail_detail(request, name):
@@ -87,4 +87,4 @@ def sent_mail_detail(request, name):
         "html": html.get_content() if html else "",
         "text": text.get_content() if text else "",
     }
-    return render(request, "massmail/mail_sink_detail.html", context)
+    return render(request, "demo/mail_sink_detail.html", context)

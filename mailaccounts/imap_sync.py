@@ -1,4 +1,4 @@
-"""IMAP sync: pull ticketed replies, our own sent mail and bounces into the CRM.
+"""IMAP sync: fetch new mail and hand it to the handlers of the apps above (see MailHandler).
 
 Per folder the state is (UIDVALIDITY, last UID seen). A poll asks each active folder
 `STATUS (UIDNEXT UIDVALIDITY)`; when both match the stored state nothing else is sent, so
@@ -31,14 +31,13 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from crm.models import CrmEmail, CrmEmailAttachment
-from mailaccounts import bounces, linking
-from mailaccounts.mail_parsing import ParsedMessage, parse_headers, parse_message
+from mailaccounts import oauth
+from mailaccounts.accounts import record_auth_failure
+from mailaccounts.mail_parsing import parse_headers, parse_message
 from mailaccounts.models import EmailAccount, ImapFolder, Security, SyncRun
 from mailaccounts.smtp import tls_context  # one place decides whom we trust (MAIL_CA_FILE)
 
@@ -153,8 +152,6 @@ def login(client: imaplib.IMAP4, account) -> None:
 
 
 def _oauth_login(client, account):
-    from mailaccounts import oauth
-
     oauth.imap_login(client, account)  # AUTHENTICATE XOAUTH2; an OAuthError is an IMAP4.error
 
 
@@ -266,6 +263,48 @@ def release(account_id: int, lease, **fields) -> None:
     EmailAccount.objects.filter(pk=account_id, sync_lease_until=lease).update(sync_lease_until=None, **fields)
 
 
+# --- what becomes of fetched mail ----------------------------------------------------------
+#
+# mailaccounts fetches and parses mail; the apps above decide what a message means and
+# register a handler in their AppConfig.ready() (massmail: bounces and complaints;
+# correspondence: store and link). Per chunk of headers each handler names the messages it
+# wants whole; each fetched message then goes through the handlers in `order` until one of
+# them is done with it.
+
+_handlers = []
+
+
+class MailHandler:
+    """The base of a handler; a handler overrides what it needs."""
+
+    order = 100
+
+    def body_marker(self, account) -> str | None:
+        """Text to find by `UID SEARCH BODY` in new mail (its UIDs reach `wanted`)."""
+        return None
+
+    def wanted(self, headers: dict, progress, outgoing: bool, body_hits: set) -> set:
+        """The UIDs, among `headers` ({uid: ParsedMessage of the headers}), to fetch whole."""
+        return set()
+
+    def batch(self, messages, account):
+        """Lookups for a batch of whole messages [(uid, ParsedMessage)], passed to `handle`."""
+        return None
+
+    def handle(self, account, folder, uid, parsed, outgoing, progress, batch) -> bool:
+        """Deal with one message; True when the next handlers must not see it."""
+        return False
+
+    def forget_uids(self, account, folder_name) -> None:
+        """The folder's UIDVALIDITY changed: UIDs stored for it mean nothing now."""
+
+
+def register_handler(handler: MailHandler) -> None:
+    if handler not in _handlers:
+        _handlers.append(handler)
+        _handlers.sort(key=lambda h: h.order)
+
+
 # --- one sync -------------------------------------------------------------------------------
 
 
@@ -280,8 +319,7 @@ class Progress:
     bounces: int = 0
     failed: int = 0
     partial: bool = False
-    patterns: list[str] = field(default_factory=list)
-    people: dict = field(default_factory=dict)  # auto-link lookups, per sync
+    state: dict = field(default_factory=dict)  # the handlers' lookups, per sync
 
     def checkpoint(self) -> bool:
         """Renew the lease; False when the time budget is spent (stop, resume next poll)."""
@@ -304,7 +342,7 @@ def sync_account(account: EmailAccount, time_budget: float | None = None) -> Syn
     started = timezone.now()
     run = SyncRun.objects.create(account=account, started_at=started)
     deadline = time.monotonic() + time_budget if time_budget else None
-    progress = Progress(account, lease, deadline, patterns=linking.exclude_patterns(account))
+    progress = Progress(account, lease, deadline)
     client = None
     try:
         client = connect(account)
@@ -313,8 +351,6 @@ def sync_account(account: EmailAccount, time_budget: float | None = None) -> Syn
                 break
         run.ok = True
     except AuthenticationFailed as error:
-        from mailaccounts.accounts import record_auth_failure
-
         run.error = str(error)
         record_auth_failure(account, str(error))
     except SyncError as error:
@@ -373,7 +409,8 @@ def sync_folder(client, folder: ImapFolder, progress: Progress) -> bool:
     reset = not first and folder.uidvalidity != uidvalidity
     if reset:
         # Old UIDs mean nothing now; Message-IDs keep the re-read free of duplicates.
-        CrmEmail.objects.filter(account=account, folder=folder.name).update(uid=None)
+        for handler in _handlers:
+            handler.forget_uids(account, folder.name)
         folder.last_uid = 0
     if first or reset:
         since = sync_since(account, first_sync=first)
@@ -391,12 +428,13 @@ def sync_folder(client, folder: ImapFolder, progress: Progress) -> bool:
             for low in range(folder.last_uid + 1, top + 1, HEADER_CHUNK)
         ]
         body_criteria = f"UID {folder.last_uid + 1}:*"
-    body_tickets = set()
-    if uid_sets and not account.import_all:
-        typ, data = client.uid("SEARCH", body_criteria, "BODY", '"[ticket:"')
-        body_tickets = set(uid_numbers(data)) if typ == "OK" else set()
+    body_hits = set()
+    markers = {m for h in _handlers if (m := h.body_marker(account))} if uid_sets else set()
+    for marker in sorted(markers):
+        typ, data = client.uid("SEARCH", body_criteria, "BODY", f'"{marker}"')
+        body_hits |= set(uid_numbers(data)) if typ == "OK" else set()
     for uids in uid_sets:
-        _sync_chunk(client, folder, uids, body_tickets, progress)
+        _sync_chunk(client, folder, uids, body_hits, progress)
         _save_state(folder, uidvalidity, max(folder.last_uid, uids[-1]))
         if not progress.checkpoint():
             return False
@@ -424,162 +462,41 @@ def imap_date(moment) -> str:
     return f"{moment.day}-{MONTHS[moment.month - 1]}-{moment.year}"
 
 
-def _sync_chunk(client, folder, uids, body_tickets, progress):
+def _sync_chunk(client, folder, uids, body_hits, progress):
     account = progress.account
     typ, data = client.uid("FETCH", uid_set(uids), "(UID RFC822.HEADER)")
     _check(typ, data, "FETCH")
     headers = {uid: raw for uid, raw in fetched_literals(data) if uid > folder.last_uid}
     progress.fetched += len(headers)
     parsed = {uid: parse_headers(raw) for uid, raw in headers.items()}
-    refs = {ref for p in parsed.values() for ref in p.referenced_ids}
-    ours = linking.our_message_ids(refs)
     outgoing = folder.special_use == r"\Sent"
-    wanted = [
-        uid
-        for uid, p in sorted(parsed.items())
-        if _is_candidate(p, uid, account, outgoing, ours, body_tickets, progress.patterns)
-    ]
-    for batch in chunks(wanted, BODY_CHUNK):
+    wanted = set()
+    for handler in _handlers:
+        wanted |= handler.wanted(parsed, progress, outgoing, body_hits)
+    for batch in chunks(sorted(wanted), BODY_CHUNK):
         typ, data = client.uid("FETCH", uid_set(batch), "(UID BODY.PEEK[])")
         _check(typ, data, "FETCH")
         messages = [(uid, parse_message(raw)) for uid, raw in fetched_literals(data)]
-        index = linking.ThreadIndex([parsed for _, parsed in messages], account)
+        batches = {handler: handler.batch(messages, account) for handler in _handlers}
         # One transaction per batch (not one commit per row); a savepoint per message.
         with transaction.atomic():
             for uid, parsed in messages:
-                import_message(account, folder, uid, parsed, outgoing, progress, index)
+                import_message(account, folder, uid, parsed, outgoing, progress, batches)
 
 
-def _is_candidate(parsed: ParsedMessage, uid, account, outgoing, ours, body_tickets, patterns) -> bool:
-    if parsed.is_delivery_report:
-        return True
-    parties = [a for _, a in (parsed.to + parsed.cc)] if outgoing else [parsed.sender]
-    if patterns and parties and all(linking.is_excluded(a, patterns) for a in parties):
-        return False
-    if account.import_all or uid in body_tickets or linking.has_ticket(parsed.subject):
-        return True
-    return any(ref in ours for ref in parsed.referenced_ids)
-
-
-def import_message(account, folder, uid, parsed, outgoing, progress, index=None):
-    """Bounce handling, linking and storing of one message; a message that cannot be
-    imported is logged and counted, never allowed to stop the folder for good."""
+def import_message(account, folder, uid, parsed, outgoing, progress, batches=None):
+    """One message through the handlers, in order, until one is done with it; a message that
+    cannot be imported is logged and counted, never allowed to stop the folder for good."""
+    batches = batches or {}
     try:
         with transaction.atomic():
-            return _import_message(account, folder, uid, parsed, outgoing, progress, index)
+            for handler in _handlers:
+                if handler.handle(account, folder, uid, parsed, outgoing, progress, batches.get(handler)):
+                    return True
     except Exception:
         log.exception("IMAP import of %s UID %s in %s failed", folder.name, uid, account)
         progress.failed += 1
-        return None
-
-
-def _import_message(account, folder, uid, parsed, outgoing, progress, index):
-    if not outgoing:
-        failed = bounces.handle_report(parsed, account)
-        if failed is not None:
-            progress.bounces += 1
-            return None
-    links = linking.thread_links(parsed, index)
-    if not (links.ticketed or account.import_all):
-        return None
-    return store(account, folder.name, uid, parsed, links, outgoing, progress, index=index)
-
-
-def store(account, folder_name, uid, parsed, links, outgoing, progress=None, force_links=False, index=None):
-    """Save one message as a CrmEmail unless the account has it already (by Message-ID)."""
-    stored_before = index is None or parsed.message_id in index.stored_ids
-    existing = (
-        stored_before and CrmEmail.objects.filter(account=account, message_id=parsed.message_id).first()
-    )
-    if existing:
-        _refresh_existing(existing, folder_name, uid, links if force_links else None)
-        return existing
-    cache = progress.people if progress is not None else None
-    linking.auto_link(links, parsed, account, outgoing, cache, index.parties if index else None)
-    wants_contact = not outgoing and account.create_unknown_contacts and not parsed.is_auto_reply
-    if wants_contact and linking.create_unknown_contact(links, parsed, account) and cache is not None:
-        cache.clear()  # the new contact now answers lookups of its address
-    try:
-        with transaction.atomic():
-            email = _create_email(account, folder_name, uid, parsed, links, outgoing)
-    except IntegrityError:
-        # The same UID stored meanwhile (e.g. "Import this conversation" running alongside).
-        return CrmEmail.objects.filter(account=account, message_id=parsed.message_id).first()
-    linking.note_answer(links, parsed, outgoing)
-    if index is not None:
-        index.remember(email)
-    if progress is not None:
-        progress.imported += 1
-        progress.linked += int(links.any)
-    return email
-
-
-def _refresh_existing(existing, folder_name, uid, links):
-    fields = []
-    if existing.uid is None and existing.folder in ("", folder_name):
-        existing.folder, existing.uid = folder_name, uid
-        fields += ["folder", "uid"]
-    if links is not None:
-        for name in ("request", "deal"):
-            if getattr(existing, name) is None and getattr(links, name) is not None:
-                setattr(existing, name, getattr(links, name))
-                fields.append(name)
-    if fields:
-        try:
-            with transaction.atomic():
-                existing.save(update_fields=fields)
-        except IntegrityError:
-            pass
-
-
-def _create_email(account, folder_name, uid, parsed: ParsedMessage, links, outgoing) -> CrmEmail:
-    record = links.request or links.deal
-    owner = account.owner or (record.owner if record else None)
-    email = CrmEmail.objects.create(
-        account=account,
-        direction=CrmEmail.Direction.OUTGOING if outgoing else CrmEmail.Direction.INCOMING,
-        folder=folder_name[:200],
-        uid=uid,
-        message_id=parsed.message_id[:998],
-        in_reply_to=parsed.in_reply_to[:998],
-        references=" ".join(parsed.references),
-        subject=parsed.subject[:998],
-        sender=parsed.sender[:320],
-        recipients=", ".join(a for _, a in parsed.to),
-        cc=", ".join(a for _, a in parsed.cc),
-        date=parsed.date,
-        text=parsed.text,
-        html=_sanitized(parsed.html),
-        is_read=outgoing,
-        is_auto_reply=parsed.is_auto_reply,
-        request=links.request,
-        deal=links.deal,
-        contact=links.contact,
-        company=links.company,
-        lead=links.lead,
-        owner=owner,
-    )
-    for part in parsed.attachments:
-        attachment = CrmEmailAttachment(
-            email=email,
-            filename=part.filename[:255],
-            content_type=part.content_type[:255],
-            size=part.size,
-            content_id=part.content_id[:255],
-            truncated=part.truncated,
-        )
-        if part.content is not None:
-            attachment.file.save(part.filename or "attachment", ContentFile(part.content), save=False)
-        attachment.save()
-    return email
-
-
-def _sanitized(html: str) -> str:
-    if not html:
-        return ""
-    from massmail.sanitizing import sanitize_html
-
-    return sanitize_html(html)
+    return False
 
 
 # --- IMAP response helpers ------------------------------------------------------------------

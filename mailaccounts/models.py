@@ -188,12 +188,6 @@ class EmailAccount(models.Model):
     def is_shared(self):
         return self.owner_id is None
 
-    def smtp_connection(self, timeout=30):
-        """The one place an account's SMTP connection is built: an AccountMailer (context manager)."""
-        from mailaccounts.smtp import AccountMailer
-
-        return AccountMailer(self, timeout=timeout)
-
 
 class AccountGrant(models.Model):
     """A user's access to a shared account."""

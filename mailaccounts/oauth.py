@@ -21,6 +21,7 @@ from django.core import signing
 from django.db import transaction
 from django.utils import timezone
 
+from mailaccounts.models import EmailAccount
 from mailaccounts.presets import fill_empty
 
 STATE_SALT = "mailaccounts.oauth.state"
@@ -146,8 +147,6 @@ def authorization_url(account, provider_key: str, redirect_uri: str, user) -> st
 
 def complete_authorization(params, redirect_uri: str, user):
     """The callback: check the state, exchange the code for tokens, store them. Returns the account."""
-    from mailaccounts.models import EmailAccount
-
     try:
         state = signing.loads(params.get("state", ""), salt=STATE_SALT, max_age=STATE_MAX_AGE)
     except signing.BadSignature as error:
@@ -230,10 +229,13 @@ def _store(account, tokens: dict) -> None:
     account.oauth_expires_at = timezone.now() + timedelta(seconds=int(tokens.get("expires_in", 3600)))
 
 
+def xoauth2_string(user: str, access_token: str) -> str:
+    """The SASL XOAUTH2 initial response (before base64), for SMTP and IMAP."""
+    return f"user={user}\x01auth=Bearer {access_token}\x01\x01"
+
+
 def access_token(account) -> str:
     """A valid access token, refreshed (and stored) when it is about to expire."""
-    from mailaccounts.models import EmailAccount
-
     if not account.oauth_refresh_token and not account.oauth_access_token:
         raise OAuthError("The account is not authorized yet: connect it with Google or Microsoft.")
     if account.oauth_expires_at and account.oauth_expires_at - EXPIRY_MARGIN > timezone.now():
@@ -262,8 +264,6 @@ def access_token(account) -> str:
 def imap_login(client, account) -> None:
     """AUTHENTICATE XOAUTH2 on an imaplib connection (used by imap_sync.login)."""
     import imaplib
-
-    from mailaccounts.smtp import xoauth2_string
 
     try:
         token = access_token(account)

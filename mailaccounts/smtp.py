@@ -21,6 +21,8 @@ from enum import StrEnum
 
 from django.conf import settings
 
+from mailaccounts.oauth import access_token, xoauth2_string
+
 
 class Outcome(StrEnum):
     SENT = "sent"
@@ -226,11 +228,6 @@ def tls_context(account) -> ssl.SSLContext:
     return context
 
 
-def xoauth2_string(user: str, access_token: str) -> str:
-    """The SASL XOAUTH2 initial response (before base64), for SMTP and IMAP."""
-    return f"user={user}\x01auth=Bearer {access_token}\x01\x01"
-
-
 class AccountMailer:
     """Sends messages through one account over ONE SMTP connection, opened on the first send."""
 
@@ -285,8 +282,6 @@ class AccountMailer:
     def _login(self, connection: smtplib.SMTP) -> None:
         account = self.account
         if account.auth_method != "password":
-            from mailaccounts.oauth import access_token
-
             token = access_token(account)  # raises SMTPAuthenticationError when it cannot refresh
             sasl = xoauth2_string(account.login, token)
             # On failure a server may send a 334 challenge with a JSON error; answer it empty.

@@ -1,29 +1,19 @@
-"""Turning a Message into one email per recipient: templates compiled once, rendered cheaply.
+"""Templates of mail, headers and MIME: pure functions, no models.
 
-`compile_message(mailing)` parses the subject, the HTML body (with the signature appended),
-and a plain-text version derived from the HTML, and reads the attachments, once per mailing.
-`CompiledMessage.render(recipient, account)` then fills the variables for one recipient and
-builds the `email.message.EmailMessage` without touching the database, provided the
-recipient was fetched with
-
-    MailingRecipient.objects.select_related("company", "contact__company", "lead")
-
-(`render` reads `recipient.company`, `recipient.contact`, `recipient.contact.company` and
-`recipient.lead`, and only the ids of `recipient.mailing` and of the account).
-
-Templates use a dedicated Django template `Engine`: autoescaping on for HTML, no template
-loaders, and only a handful of harmless tags and filters (no `{% load %}`, `{% include %}`,
-`{% debug %}`), so a message author can only print the variables we hand them.
+A dedicated Django template `Engine` renders message templates: autoescaping on for HTML, no
+template loaders, and only a handful of harmless tags and filters (no `{% load %}`,
+`{% include %}`, `{% debug %}`), so a message author can only print the variables we hand them.
 
 Variables: `first_name`, `last_name`, `full_name`, `company`, `email`, `unsubscribe_url`,
-and `user.name`, `user.first_name`, `user.last_name`, `user.email` (the mailing's owner).
+and `user.name`, `user.first_name`, `user.last_name`, `user.email` (the sender).
+
+Also here: header safety (`one_line`), Message-IDs, HTML to text, and building MIME cheaply
+(shared, pre-parsed headers) for the drip's per-recipient messages (massmail/compiling.py).
 """
 
 import base64
 import binascii
-import email.utils
 import functools
-import mimetypes
 import re
 import secrets
 from dataclasses import dataclass
@@ -35,8 +25,6 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.template import Context, Engine, Library, TemplateSyntaxError, defaultfilters, defaulttags
 from django.template.base import VariableNode
-from django.urls import reverse
-from django.utils import timezone
 
 VARIABLES = ("first_name", "last_name", "full_name", "company", "email", "unsubscribe_url", "user")
 USER_VARIABLES = ("name", "first_name", "last_name", "email")
@@ -65,24 +53,25 @@ def _engine(autoescape=True, debug=False):
         app_dirs=False,
         loaders=[],
         libraries={},
-        builtins=["massmail.rendering"],
+        builtins=["mailkit.rendering"],
         autoescape=autoescape,
         debug=debug,
         string_if_invalid="",
     )
 
 
-def _compile(source, autoescape=True):
+def compile_template(source, autoescape=True):
+    """A template of our restricted engine (autoescaping for HTML)."""
     return _engine(autoescape).from_string(source or "")
 
 
-def _site_host():
+def site_host():
     return urlsplit(settings.SITE_URL).hostname or "localhost"
 
 
 def make_message_id() -> str:
     """A new Message-ID on our own domain, so replies and bounces can be matched to us."""
-    return f"<{secrets.token_urlsafe(18)}@{_site_host()}>"
+    return f"<{secrets.token_urlsafe(18)}@{site_host()}>"
 
 
 # --- header safety --------------------------------------------------------------------------
@@ -223,157 +212,16 @@ def record_variables(record):
     }
 
 
-def unsubscribe_url(recipient) -> str:
-    from massmail.unsubscribe import unsubscribe_url as url
-
-    return url(recipient)
-
-
 # --- compiling and rendering ----------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class _Attachment:
+class Attachment:
     data: bytes
     maintype: str
     subtype: str
     filename: str
     content_id: str  # without angle brackets; "" for a plain attachment
-
-
-def _attachments(message):
-    found = []
-    for attachment in message.attachments.all() if message.pk else []:
-        kind = attachment.content_type or mimetypes.guess_type(attachment.filename)[0] or ""
-        maintype, _, subtype = kind.partition("/")
-        with attachment.file.open("rb") as handle:
-            data = handle.read()
-        found.append(
-            _Attachment(
-                data=data,
-                maintype=maintype or "application",
-                subtype=subtype or "octet-stream",
-                filename=one_line(attachment.filename),
-                content_id=one_line(attachment.content_id).strip("<>") if attachment.inline else "",
-            )
-        )
-    return found
-
-
-def message_html(message):
-    """The message's HTML body with its signature appended (still a template)."""
-    body = message.body or ""
-    if message.signature_id and message.signature.body:
-        body = f'{body}\n<div class="signature">-- <br>{message.signature.body}</div>'
-    return body
-
-
-class CompiledMessage:
-    """A message ready to render for many recipients: parse once, render per recipient."""
-
-    def __init__(self, message, mailing=None):
-        from massmail.models import MassmailSettings
-
-        self.message = message
-        self.mailing = mailing
-        html = message_html(message)
-        self.subject = _compile(message.subject, autoescape=False)
-        self.html = _compile(html)
-        # The text part is its own template made from the HTML source, so a recipient costs
-        # two template renders and no HTML parsing.
-        try:
-            self.text = _compile(html_to_text(html), autoescape=False)
-        except TemplateSyntaxError:  # e.g. braces written as entities: convert per recipient instead
-            self.text = None
-        self.user = user_variables(mailing.owner if mailing is not None else message.owner)
-        self.attachments = _attachments(message)
-        self.mime = _MimeHeaders()
-        # reverse() once: a recipient's link is this with its own token in the middle.
-        self.unsubscribe_prefix, _, self.unsubscribe_suffix = (
-            settings.SITE_URL + reverse("massmail:unsubscribe", args=["TOKEN"])
-        ).partition("TOKEN")
-        # MIME parts of the files, encoded once and shared by every recipient's message.
-        self.inline = [_file_part(a) for a in self.attachments if a.content_id]
-        self.attached = [_file_part(a) for a in self.attachments if not a.content_id]
-        self.unsubscribe_mailto = MassmailSettings.load().unsubscribe_mailto
-        host = _site_host()
-        self.list_id = (
-            f"<mailing-{mailing.pk}.{host}>" if mailing is not None else f"<message-{message.pk}.{host}>"
-        )
-
-    def context(self, recipient):
-        variables = record_variables(recipient.record)
-        variables["email"] = recipient.email or variables["email"]
-        variables["user"] = self.user
-        variables["unsubscribe_url"] = (
-            self.unsubscribe_url(recipient) if recipient.pk else "#unsubscribe-preview"
-        )
-        return variables
-
-    def unsubscribe_url(self, recipient):
-        from massmail.unsubscribe import make_token
-
-        return f"{self.unsubscribe_prefix}{make_token(recipient)}{self.unsubscribe_suffix}"
-
-    def _html_part(self, html):
-        part = _text_part(self.mime, "html", f"<!DOCTYPE html><html><body>{html}</body></html>")
-        return _multipart(self.mime, "related", [part, *self.inline]) if self.inline else part
-
-    def render_parts(self, recipient):
-        """(subject, html, text) for one recipient: what a preview shows."""
-        return self._render_parts(self.context(recipient))
-
-    def _render_parts(self, context):
-        html = self.html.render(Context(context))
-        text = self.text.render(Context(context, autoescape=False)) if self.text else html_to_text(html)
-        return one_line(self.subject.render(Context(context, autoescape=False))), html, text
-
-    def render(self, recipient, account) -> EmailMessage:
-        """The full message for `recipient`, sent through `account`.
-
-        Sets `recipient.message_id` (in memory) when it is empty; the caller stores it.
-        Raises RenderError when the recipient's address cannot be used.
-        """
-        address = (recipient.email or "").strip()
-        if not address or has_line_break(address) or "@" not in address:
-            raise RenderError(f"Not a usable address: {address!r}")
-        context = self.context(recipient)
-        subject, html, text = self._render_parts(context)
-        if account.track_opens_clicks and recipient.pk:
-            from massmail.tracking import instrument_html
-
-            # Links are looked up once per mailing and process: no query per recipient.
-            html = instrument_html(html, mailing_recipient=recipient)
-        if not recipient.message_id:
-            recipient.message_id = make_message_id()
-
-        message = EmailMessage(policy=POLICY)
-        _set(message, "Subject", subject)
-        _set(
-            message, "From", email.utils.formataddr((one_line(account.display_name), one_line(account.email)))
-        )
-        _set(message, "To", email.utils.formataddr((one_line(_recipient_name(recipient)), address)))
-        if account.reply_to:
-            _set(message, "Reply-To", one_line(account.reply_to))
-        _set(message, "Date", email.utils.format_datetime(timezone.now()))
-        _set(message, "Message-ID", one_line(recipient.message_id))
-        _set(message, "List-Id", self.list_id)
-        if recipient.pk:
-            links = [f"<{context['unsubscribe_url']}>"]
-            if self.unsubscribe_mailto:
-                links.append(f"<mailto:{one_line(self.unsubscribe_mailto)}?subject=unsubscribe>")
-            _set(message, "List-Unsubscribe", ", ".join(links))
-            _set(message, "List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
-        message.set_raw("MIME-Version", self.mime.version)
-        mime = self.mime
-        body = _multipart(
-            mime, "alternative", [_text_part(mime, "plain", text or " "), self._html_part(html)]
-        )
-        if self.attached:
-            return _multipart(mime, "mixed", [body, *self.attached], message)
-        message.set_raw("Content-Type", body["Content-Type"])
-        message.set_payload(body.get_payload())
-        return message
 
 
 # --- building MIME cheaply ------------------------------------------------------------------
@@ -389,7 +237,7 @@ class CompiledMessage:
 POLICY = policy.SMTP.clone(refold_source="none")
 
 
-def _set(message, name, value):
+def set_header(message, name, value):
     if has_line_break(value):
         raise RenderError(f"{name} must be one line")
     if value.isascii() and len(value) < 900:
@@ -434,7 +282,7 @@ def _parsed(name, value):
     return header
 
 
-class _MimeHeaders:
+class MimeHeaders:
     """Parsed header objects of one compiled message's MIME skeleton, shared by its messages.
 
     They are stored with `set_raw` (no per-message parsing, no duplicate check: we set each
@@ -455,7 +303,7 @@ class _MimeHeaders:
         self.version = _parsed("MIME-Version", "1.0")
 
 
-def _text_part(headers, subtype, text):
+def text_part(headers, subtype, text):
     part = EmailMessage(policy=POLICY)
     part.set_raw("Content-Type", headers.text[subtype])
     part.set_raw("Content-Transfer-Encoding", headers.qp)
@@ -464,36 +312,20 @@ def _text_part(headers, subtype, text):
     return part
 
 
-def _multipart(headers, subtype, parts, message=None):
+def multipart(headers, subtype, parts, message=None):
     message = message if message is not None else EmailMessage(policy=POLICY)
     message.set_raw("Content-Type", headers.multipart[subtype])
     message.set_payload(list(parts))
     return message
 
 
-def _file_part(attachment):
+def file_part(attachment):
     part = EmailMessage(policy=POLICY)
     options = {"filename": attachment.filename}
     if attachment.content_id:
         options.update(disposition="inline", cid=f"<{attachment.content_id}>")
     part.set_content(attachment.data, maintype=attachment.maintype, subtype=attachment.subtype, **options)
     return part
-
-
-def _recipient_name(recipient):
-    record = recipient.record
-    if record is None:
-        return ""
-    return record.full_name
-
-
-def compile_message(mailing_or_message) -> CompiledMessage:
-    """Compile a Mailing's message (or a bare Message, for previews and tests) once."""
-    from massmail.models import Mailing
-
-    if isinstance(mailing_or_message, Mailing):
-        return CompiledMessage(mailing_or_message.message, mailing=mailing_or_message)
-    return CompiledMessage(mailing_or_message)
 
 
 # --- one-to-one mail and validation ---------------------------------------------------------
@@ -506,8 +338,10 @@ def render_for_record(subject, html, record=None, user=None):
     """
     context = record_variables(record) | {"user": user_variables(user), "unsubscribe_url": ""}
     try:
-        rendered_subject = _compile(subject, autoescape=False).render(Context(context, autoescape=False))
-        rendered_html = _compile(html).render(Context(context))
+        rendered_subject = compile_template(subject, autoescape=False).render(
+            Context(context, autoescape=False)
+        )
+        rendered_html = compile_template(html).render(Context(context))
     except TemplateSyntaxError:
         return subject, html
     return one_line(rendered_subject), rendered_html

@@ -20,8 +20,12 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
+from correspondence.models import Signature
+from crm.models import Department, User
 from crm.roles import Role, role_of
 from crm.site import ScopedAdmin, crm_site
+from mailaccounts.accounts import start_of_today
+from mailkit.rendering import html_to_text
 from massmail import mailings, previews
 from massmail.forms import (
     AudienceForm,
@@ -38,10 +42,8 @@ from massmail.models import (
     MassmailSettings,
     Message,
     MessageAttachment,
-    Signature,
     Suppression,
 )
-from massmail.rendering import html_to_text
 
 # --- superusers' admin -----------------------------------------------------------------------
 
@@ -62,7 +64,7 @@ class MassmailSettingsAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        ("Sending", {"fields": ["default_daily_limit", "time_compression"]}),
+        ("Sending", {"fields": ["default_daily_limit"]}),
         ("Unsubscribe", {"fields": ["unsubscribe_redirect_url", "unsubscribe_mailto"]}),
     ]
 
@@ -262,7 +264,7 @@ class MailingAdmin(ScopedAdmin):
         return filters
 
     def get_queryset(self, request):
-        start = previews.start_of_today()
+        start = start_of_today()
         rows = MailingRecipient.objects.filter(mailing=OuterRef("pk"))
         notifications = MailingNotification.objects.order_by("-created_at")
         return (
@@ -577,8 +579,6 @@ def progress_html(mailing, percent):
 
 def audience_choices(user):
     """Which owner and department filters the user's role offers on the Create mailing page."""
-    from crm.models import Department, User
-
     role = role_of(user)
     if role is Role.COMPANY_MANAGER:
         return {

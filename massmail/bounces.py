@@ -17,7 +17,9 @@ from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
 
+from mailaccounts.imap_sync import MailHandler
 from mailaccounts.mail_parsing import ParsedMessage, decode_header, message_ids, part_text
+from massmail.models import Mailing, MailingRecipient, Suppression
 
 STATUS_RE = re.compile(r"\b([245])\.\d{1,3}\.\d{1,3}\b")
 SMTP_CODE_RE = re.compile(r"\b([245])\d\d\b")
@@ -111,8 +113,6 @@ def apply_report(report: DeliveryReport, account) -> int:
     """Fail the mailing recipients a report names and suppress permanent failures.
 
     Returns the number of recipient rows marked failed."""
-    from massmail.models import MailingRecipient, Suppression
-
     failed = 0
     for status in report.failures:
         rows = MailingRecipient.objects.none()
@@ -137,8 +137,6 @@ def apply_report(report: DeliveryReport, account) -> int:
 
 
 def _fail_recipient(recipient, status: RecipientStatus) -> int:
-    from massmail.models import Mailing, MailingRecipient
-
     with transaction.atomic():
         row = MailingRecipient.objects.select_for_update().get(pk=recipient.pk)
         if row.status == MailingRecipient.Status.FAILED:
@@ -164,3 +162,19 @@ def handle_report(parsed: ParsedMessage, account) -> int | None:
     if report is None:
         return None
     return apply_report(report, account)
+
+
+class BounceHandler(MailHandler):
+    """Registered with mailaccounts.imap_sync (MassmailConfig.ready): delivery reports that
+    come back to an account fail the recipient rows they name and are not stored."""
+
+    order = 10
+
+    def wanted(self, headers, progress, outgoing, body_hits):
+        return {uid for uid, parsed in headers.items() if parsed.is_delivery_report}
+
+    def handle(self, account, folder, uid, parsed, outgoing, progress, batch):
+        if outgoing or handle_report(parsed, account) is None:
+            return False
+        progress.bounces += 1
+        return True

@@ -3,9 +3,12 @@ import zoneinfo
 from django import forms
 from django.core.exceptions import ValidationError
 
-from massmail.models import MassmailSettings, Message, RecipientType, Signature
-from massmail.rendering import has_line_break, validate_template
-from massmail.sanitizing import sanitize_html
+from correspondence.models import Signature
+from crm.models import Industry, Tag
+from mailkit.rendering import has_line_break, validate_template
+from mailkit.sanitizing import sanitize_html
+from massmail.mailings import recipient_types
+from massmail.models import MassmailSettings, Message, RecipientType
 
 
 class TemplateFormMixin:
@@ -85,8 +88,6 @@ class AudienceForm(forms.Form):
     )
 
     def __init__(self, *args, user, owners, departments, **kwargs):
-        from crm.models import Industry, Tag
-
         super().__init__(*args, **kwargs)
         self.fields["message"].queryset = Message.objects.filter(owner=user)
         self.fields["industry"].choices = [("", "Any"), *Industry.choices]
@@ -102,8 +103,6 @@ class AudienceForm(forms.Form):
 
     def audience(self):
         """The queryset the filters describe (before the owner's own scope is applied)."""
-        from massmail.mailings import recipient_types
-
         data = self.cleaned_data
         model = {kind: model for model, kind in recipient_types().items()}[data["recipient_type"]]
         queryset = model.objects.all()
@@ -157,7 +156,6 @@ class MassmailSettingsForm(forms.ModelForm):
             "unsubscribe_redirect_url",
             "unsubscribe_mailto",
             "default_daily_limit",
-            "time_compression",
         ]
 
     def clean_time_zone(self):

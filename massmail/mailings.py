@@ -15,6 +15,7 @@ from django.db import connection, models, transaction
 from django.db.models import Count, Exists, Min, OuterRef, Q
 from django.utils import timezone
 
+from crm.models import Company, Contact, Lead
 from crm.roles import Role, role_of
 from massmail.models import (
     Mailing,
@@ -37,8 +38,6 @@ RUNNING = (Mailing.Status.ACTIVE, Mailing.Status.ACTIVE_ERROR)
 
 
 def recipient_types():
-    from crm.models import Company, Contact, Lead
-
     return {Company: RecipientType.COMPANIES, Contact: RecipientType.CONTACTS, Lead: RecipientType.LEADS}
 
 

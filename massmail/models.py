@@ -4,31 +4,10 @@ from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 
+from correspondence.models import Signature
 from crm.roles import Role, role_of
-from crm.scoping import DepartmentFromOwner, OwnedQuerySet
-
-
-class AuthoredQuerySet(OwnedQuerySet):
-    """Messages and signatures: a sales manager's own; heads their department's; managers all."""
-
-    department_field = "owner__department"
-
-
-class Signature(models.Model):
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="signatures")
-    name = models.CharField(max_length=100)
-    body = models.TextField(help_text="HTML. Variables: {{ user.name }}, {{ user.email }}…")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    objects = AuthoredQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self):
-        return self.name
+from crm.scoping import AuthoredQuerySet, DepartmentFromOwner, OwnedQuerySet
 
 
 class Message(models.Model):
@@ -155,6 +134,20 @@ class MailingRecipientQuerySet(models.QuerySet):
         """The rows of the mailings the user sees."""
         return self.filter(mailing__in=Mailing.objects.visible_to(user))
 
+    def tracked(self, pk):
+        """The row an open or click token names (registered with correspondence.tracking)."""
+        return self.filter(pk=pk).only("id", "mailing_id", "sent_at").first()
+
+    def by_message_ids(self, ids):
+        """{Message-ID: row} of what we sent (registered with correspondence.linking)."""
+        ids = list(ids)
+        if not ids:
+            return {}
+        found = {}
+        for row in self.filter(message_id__in=ids).select_related("contact__company", "company", "lead"):
+            found.setdefault(row.message_id, row)
+        return found
+
 
 class MailingRecipient(models.Model):
     class Status(models.TextChoices):
@@ -251,6 +244,13 @@ def normalize_email(address):
     return (address or "").strip().lower()
 
 
+class SuppressionQuerySet(models.QuerySet):
+    def states_of(self, addresses):
+        """{address: (reason, since)} (registered with correspondence.reports)."""
+        rows = self.filter(email__in=list(addresses)).values_list("email", "reason", "created_at")
+        return {email: (reason, created) for email, reason, created in rows}
+
+
 class Suppression(models.Model):
     class Reason(models.TextChoices):
         UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
@@ -262,6 +262,8 @@ class Suppression(models.Model):
     reason = models.CharField(max_length=20, choices=Reason.choices)
     detail = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SuppressionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -298,11 +300,6 @@ class MassmailSettings(models.Model):
     unsubscribe_redirect_url = models.URLField(blank=True)
     unsubscribe_mailto = models.EmailField(blank=True, help_text="Adds a mailto: to List-Unsubscribe")
     default_daily_limit = models.PositiveIntegerField(default=100)
-    time_compression = models.PositiveIntegerField(
-        "demo: time compression",
-        default=1,
-        help_text="Demo only: divide the pacing interval by this factor. Keep 1 in production.",
-    )
 
     class Meta:
         verbose_name = verbose_name_plural = "massmail settings"
@@ -317,70 +314,3 @@ class MassmailSettings(models.Model):
     @classmethod
     def load(cls):
         return cls.objects.filter(pk=1).first() or cls(pk=1)
-
-
-class TrackedLink(models.Model):
-    """A link as it was in one sent message; a click token names this row, never a URL.
-
-    Links of a mailing are shared by its recipients; links of a one-to-one email are its own.
-    """
-
-    mailing = models.ForeignKey(
-        Mailing, null=True, blank=True, on_delete=models.CASCADE, related_name="tracked_links"
-    )
-    crm_email = models.ForeignKey(
-        "crm.CrmEmail", null=True, blank=True, on_delete=models.CASCADE, related_name="tracked_links"
-    )
-    url = models.TextField()
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["mailing", "url"], condition=Q(mailing__isnull=False), name="trackedlink_mailing_url"
-            ),
-            models.UniqueConstraint(
-                fields=["crm_email", "url"],
-                condition=Q(crm_email__isnull=False),
-                name="trackedlink_email_url",
-            ),
-        ]
-
-    def __str__(self):
-        return self.url
-
-
-class TrackingEvent(models.Model):
-    """One fetch of an open pixel or one click of a tracked link, as it happened."""
-
-    class Kind(models.TextChoices):
-        OPEN = "open", "Open"
-        CLICK = "click", "Click"
-
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    mailing_recipient = models.ForeignKey(
-        MailingRecipient, null=True, blank=True, on_delete=models.CASCADE, related_name="tracking_events"
-    )
-    crm_email = models.ForeignKey(
-        "crm.CrmEmail", null=True, blank=True, on_delete=models.CASCADE, related_name="tracking_events"
-    )
-    link = models.ForeignKey(
-        TrackedLink, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
-    )
-    url = models.TextField(blank=True)
-    user_agent = models.CharField(max_length=500, blank=True)
-    ip_hash = models.CharField(max_length=64, blank=True, help_text="Keyed hash: no address is stored")
-    is_machine = models.BooleanField(default=False, help_text="A privacy proxy or a link scanner")
-    machine_reason = models.CharField(max_length=100, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["created_at"]
-        indexes = [
-            # Reports: events of a mailing's recipients / of one email, by kind.
-            models.Index(fields=["mailing_recipient", "kind"], name="trackingevent_recipient_idx"),
-            models.Index(fields=["crm_email", "kind"], name="trackingevent_email_idx"),
-        ]
-
-    def __str__(self):
-        return f"{self.kind} at {self.created_at:%Y-%m-%d %H:%M}"

@@ -21,22 +21,23 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from mailaccounts.accounts import notify_account, record_auth_failure
+from mailaccounts.accounts import local_today, notify_account, record_auth_failure
 from mailaccounts.models import AccountNotification, EmailAccount
 from mailaccounts.smtp import AccountMailer, Outcome, SendResult
-from massmail.mailings import RUNNING, notify_mailing
+from mailkit.rendering import make_message_id
+from massmail.compiling import compile_message
+from massmail.mailings import NO_ADDRESS, NO_NEWSLETTERS, RUNNING, SUPPRESSED, notify_mailing
 from massmail.models import Mailing, MailingNotification, MailingRecipient, MassmailSettings, Suppression
-from massmail.rendering import compile_message, make_message_id
 from massmail.scheduling import (
     SEND_ACCESS,
     is_sending_time,
     jittered,
-    local_today,
     send_interval,
     under_daily_limit,
 )
@@ -78,7 +79,7 @@ def reserve_quota(account_id, wanted, now, cfg) -> Reservation | None:
     The row lock makes the read-modify-write atomic across workers; the day's counter of
     another day (in the settings' time zone) counts as zero.
     """
-    today = local_today(cfg, now)
+    today = local_today(now, cfg.time_zone)
     with transaction.atomic():
         account = (
             EmailAccount.objects.select_for_update()
@@ -141,8 +142,6 @@ def claimable(account, now, today):
 
 def skip_reason(row, suppressed) -> str:
     """Why a claimed row must not be sent after all (checked at send time, not only at creation)."""
-    from massmail.mailings import NO_ADDRESS, NO_NEWSLETTERS, SUPPRESSED
-
     if not row.email:
         return NO_ADDRESS
     if row.email.strip().lower() in suppressed:
@@ -196,7 +195,7 @@ def claim(account, limit, now, today) -> list[MailingRecipient]:
 
 def backoff(attempts: int, cfg) -> datetime.timedelta:
     delay = min(RETRY_BASE * 2 ** max(attempts - 1, 0), RETRY_MAX)
-    return delay / max(cfg.time_compression or 1, 1)
+    return delay / max(settings.DEMO_TIME_COMPRESSION, 1)
 
 
 def outcome_fields(row, result: SendResult, now, cfg) -> dict:
@@ -416,26 +415,11 @@ def _settle_account(reservation, consumed, throttled, cfg):
         pause = datetime.timedelta(seconds=jittered(reservation.interval * max(consumed, 1)))
         fields["next_send_at"] = reservation.at + pause
     if throttled:
-        fields["next_send_at"] = timezone.now() + THROTTLE_PAUSE / max(cfg.time_compression or 1, 1)
+        fields["next_send_at"] = timezone.now() + THROTTLE_PAUSE / max(settings.DEMO_TIME_COMPRESSION, 1)
     if fields:
         EmailAccount.objects.filter(pk=reservation.account.pk, sent_today_date=reservation.day).update(
             **fields
         )
-
-
-def count_sent_elsewhere(account_id, now=None):
-    """A message the account sent outside the drip (one-to-one mail) uses its day too.
-
-    The daily limit is the mailbox's: the drip leaves room for what people send by hand. One
-    UPDATE, so it adds up with a batch's reservation on the same row whatever the order.
-    """
-    now = now or timezone.now()
-    today = local_today(MassmailSettings.load(), now)
-    EmailAccount.objects.filter(pk=account_id).update(
-        sent_today=Case(When(sent_today_date=today, then=F("sent_today") + 1), default=Value(1)),
-        sent_today_date=today,
-        last_sent_at=now,
-    )
 
 
 # --- errors and the end of mailings ------------------------------------------------------------
@@ -567,7 +551,7 @@ def finish_idle_mailings() -> int:
 
 def reset_daily_counters(now=None) -> int:
     """Zero the counters of accounts whose day (in the settings' time zone) has changed."""
-    today = local_today(MassmailSettings.load(), now)
+    today = local_today(now)
     return (
         EmailAccount.objects.exclude(sent_today_date=today)
         .exclude(sent_today=0)

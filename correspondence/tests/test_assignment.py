@@ -5,10 +5,11 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from crm import inbox
-from crm.models import Company, CrmEmail, Notification, Tag
+from correspondence import inbox
+from correspondence.models import CrmEmail, Notification
+from correspondence.tests.mail_fixtures import account_on
+from crm.models import Company, Tag
 from crm.tests.fixtures import PASSWORD
-from crm.tests.mail_fixtures import account_on
 from mailaccounts.models import AccountGrant, EmailAccount
 
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)

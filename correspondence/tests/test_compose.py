@@ -6,11 +6,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 
-from crm import compose
-from crm.models import CrmEmail, EmailTemplate, Notification
+from correspondence import compose
+from correspondence.models import CrmEmail, EmailTemplate, Notification
+from correspondence.tests.mail_fixtures import *  # noqa: F403
+from correspondence.tests.mail_fixtures import account_on
 from crm.tests.fixtures import PASSWORD
-from crm.tests.mail_fixtures import *  # noqa: F403
-from crm.tests.mail_fixtures import account_on
 
 NOON = dt.datetime(2026, 3, 3, 12, 0, tzinfo=dt.UTC)
 
@@ -324,7 +324,7 @@ def test_a_rejected_login_disables_the_account_and_keeps_the_draft(alice, jane, 
 
 
 def test_timeline_shows_human_opens_and_clicks_of_sent_mail(alice, jane):
-    from massmail.models import TrackingEvent
+    from correspondence.models import TrackingEvent
 
     sent = CrmEmail.objects.create(direction="out", status="sent", contact=jane, owner=alice, date=NOON)
     TrackingEvent.objects.create(kind="open", crm_email=sent)
@@ -336,7 +336,7 @@ def test_timeline_shows_human_opens_and_clicks_of_sent_mail(alice, jane):
 
 
 def test_too_large_attachments_and_no_account_are_form_errors(client, alice, jane, settings):
-    from crm import forms
+    from correspondence import forms
 
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = None
     client = logged_in(client, alice)

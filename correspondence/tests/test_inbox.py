@@ -3,11 +3,11 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from crm import inbox
-from crm.models import CrmEmail
+from correspondence import inbox
+from correspondence.models import CrmEmail
+from correspondence.tests.mail_fixtures import *  # noqa: F403
+from correspondence.tests.mail_fixtures import account_on
 from crm.tests.fixtures import PASSWORD
-from crm.tests.mail_fixtures import *  # noqa: F403
-from crm.tests.mail_fixtures import account_on
 from mailaccounts.models import AccountGrant, EmailAccount, ImapFolder
 
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)

@@ -2,10 +2,10 @@ import datetime as dt
 
 import pytest
 
-from crm.models import CrmEmail
+from correspondence.models import CrmEmail
+from correspondence.tests.mail_fixtures import *  # noqa: F403
+from correspondence.tests.mail_fixtures import account_on
 from crm.tests.fixtures import log_in
-from crm.tests.mail_fixtures import *  # noqa: F403
-from crm.tests.mail_fixtures import account_on
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -2,8 +2,8 @@
 
 import pytest
 
+from correspondence.linking import Links, auto_link, is_excluded
 from crm.models import Company, Contact, Lead
-from mailaccounts.linking import Links, auto_link, is_excluded
 from mailaccounts.mail_parsing import parse_headers
 from mailaccounts.models import EmailAccount
 

@@ -1,6 +1,6 @@
 from django.urls import reverse
 
-from crm.models import EmailTemplate
+from correspondence.models import EmailTemplate
 from crm.tests.fixtures import PASSWORD
 
 

@@ -4,9 +4,9 @@ import pytest
 import time_machine
 from django.test import Client
 
-from crm.models import CrmEmail
-from massmail import tracking
-from massmail.models import Mailing, MailingRecipient, Message, TrackedLink, TrackingEvent
+from correspondence import tracking
+from correspondence.models import CrmEmail, TrackedLink, TrackingEvent
+from massmail.models import Mailing, MailingRecipient, Message
 
 SENT = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC)
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36"
@@ -191,7 +191,7 @@ def test_mailing_links_are_looked_up_once_per_process(recipient, django_assert_n
 
 def test_a_mailing_for_a_tracking_account_is_instrumented_keeping_its_unsubscribe_link(recipient, alice):
     from mailaccounts.models import EmailAccount
-    from massmail.rendering import compile_message
+    from massmail.compiling import compile_message
 
     recipient.mailing.message.body = (
         '<p><a href="https://example.com/spring">Spring</a> {{ unsubscribe_url }}</p>'

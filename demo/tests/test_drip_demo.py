@@ -4,7 +4,7 @@ from io import StringIO
 
 from django.core.management import call_command
 
-from massmail.mail_sink import serve
+from demo.mail_sink import serve
 from massmail.models import Mailing, MailingRecipient
 from massmail.tests.drip_helpers import drip_settings, make_account, make_mailing
 from testsupport._net import free_port
@@ -48,7 +48,7 @@ def test_send_due_runs_one_plan_and_send_pass(alice, smtp_sink):
 
 
 def test_seed_drip_demo_makes_accounts_on_the_sink_and_a_demo_mailing(db):
-    from crm.demo import seed_records, seed_users
+    from demo.seeding import seed_records, seed_users
 
     seed_users()
     seed_records(companies=5, contacts_per_company=2, leads=0)

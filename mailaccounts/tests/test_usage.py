@@ -3,7 +3,7 @@ import datetime
 import time_machine
 from django.utils import timezone
 
-from crm.models import CrmEmail
+from correspondence.models import CrmEmail
 from mailaccounts.models import EmailAccount
 from mailaccounts.usage import chart_bars, sent_per_day
 from massmail.models import Mailing, MailingRecipient, Message

@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from massmail.sanitizing import sanitize_html
+from mailkit.sanitizing import sanitize_html
 
 # (vector, what must not survive)
 XSS_VECTORS = [

@@ -4,9 +4,9 @@ import pytest
 from django.utils import timezone
 
 from crm.models import Company
-from mailaccounts.bounces import apply_report, parse_report
 from mailaccounts.mail_parsing import message_from_bytes
 from mailaccounts.models import EmailAccount
+from massmail.bounces import apply_report, parse_report
 from massmail.models import Mailing, MailingRecipient, Message, Suppression
 
 

@@ -4,11 +4,12 @@ import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.test import Client
 
+from correspondence.models import Signature
 from crm.models import Company, Contact, Lead
 from crm.tests.fixtures import PASSWORD
 from mailaccounts.models import EmailAccount
 from massmail import mailings
-from massmail.models import Mailing, MassmailSettings, Message, Signature
+from massmail.models import Mailing, MassmailSettings, Message
 
 BODY = '<p>Hi {{ first_name }}</p><p><a href="{{ unsubscribe_url }}">Unsubscribe</a></p>'
 

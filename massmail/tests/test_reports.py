@@ -4,9 +4,9 @@ import io
 
 import pytest
 
-from crm.models import CrmEmail, EmailTemplate
+from correspondence.models import CrmEmail, EmailTemplate, TrackingEvent
 from massmail import reports
-from massmail.models import Mailing, MailingRecipient, Message, Suppression, TrackingEvent
+from massmail.models import Mailing, MailingRecipient, Message, Suppression
 
 SENT = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC)
 DAY = dt.timedelta(days=1)

@@ -2,9 +2,10 @@ import datetime as dt
 
 from django.urls import reverse
 
-from crm.models import Company, Contact, CrmEmail, EmailTemplate
+from correspondence.models import CrmEmail, EmailTemplate, TrackingEvent
+from crm.models import Company, Contact
 from crm.tests.fixtures import PASSWORD
-from massmail.models import Mailing, MailingRecipient, Message, TrackingEvent
+from massmail.models import Mailing, MailingRecipient, Message
 
 SENT = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC)
 

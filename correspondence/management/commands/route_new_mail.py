@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from crm.inbox import route_new_mail, send_daily_digests
+from correspondence.inbox import route_new_mail, send_daily_digests
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from crm.compose import send_scheduled_emails
+from correspondence.compose import send_scheduled_emails
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@ import threading
 
 from django.core.management.base import BaseCommand
 
-from massmail.mail_sink import serve, sink_dir
+from demo.mail_sink import serve, sink_dir
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from crm.demo import seed_records, seed_users
+from demo.seeding import seed_records, seed_users
 
 
 class Command(BaseCommand):

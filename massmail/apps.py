@@ -1,0 +1,37 @@
+"""Newsletters: messages, mailings and their recipients, the drip scheduler and sender,
+unsubscribe, suppressions, bounces and complaints, mailing reports.
+May import crm, mailaccounts, correspondence and mailkit; registers with them in `ready()`."""
+
+from django.apps import AppConfig
+
+
+class MassmailConfig(AppConfig):
+    name = "massmail"
+
+    def ready(self):
+        from correspondence import linking, reports, tracking
+        from crm import record_pages, roles
+        from crm.models import Company, Contact, Lead
+        from mailaccounts import accounts, imap_sync, usage
+        from massmail import bounces, views
+        from massmail import reports as mailing_reports
+        from massmail.admin import make_massmail
+        from massmail.models import MailingRecipient, MassmailSettings, Suppression
+
+        imap_sync.register_handler(bounces.BounceHandler())
+        usage.register_counter("mailing", mailing_reports.sent_per_day)
+        accounts.set_time_zone_source(lambda: MassmailSettings.load().time_zone)
+        record_pages.add_list_action(make_massmail, [Company, Contact, Lead])
+        tracking.register_recipient_finder(MailingRecipient.objects.tracked)
+        linking.register_sent_mail_lookup(MailingRecipient.objects.by_message_ids)
+        reports.register_address_states(Suppression.objects.states_of)
+        reports.add_index_section("Mailings", views.report_index_mailings)
+        reports.add_index_section("Mailing templates", views.report_index_messages)
+        reports.add_report_urls(views.report_urls())
+        for label in ("massmail.message", "massmail.messageattachment", "massmail.mailing"):
+            roles.grant(label, roles.AUTHORING)
+        roles.grant(
+            "massmail.mailing",
+            {**roles.AUTHORING, roles.Role.COMPANY_MANAGER: ("view", "change")},
+        )
+        roles.grant("massmail.mailingrecipient", dict.fromkeys(roles.Role, ("view",)))
