@@ -45,6 +45,8 @@ if DEMO:
     INSTALLED_APPS.append("demo")
 # Demo only: the drip's pacing interval is divided by this (scripts/demo.sh: 600). 1 in production.
 DEMO_TIME_COMPRESSION = env.int("DEMO_TIME_COMPRESSION", default=600 if DEMO else 1)
+# Demo only: where the local SMTP sink stores what it receives (demo/mail_sink.py).
+MAIL_SINK_DIR = Path(env("MAIL_SINK_DIR", default=str(BASE_DIR / "var" / "mail_sink")))
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

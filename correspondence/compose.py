@@ -24,7 +24,7 @@ from correspondence.models import CrmEmail, CrmEmailAttachment, Notification
 from correspondence.tracking import instrument_html
 from crm.models import Company, Contact, Deal, Lead, Request
 from crm.tickets import subject_with_ticket
-from mailaccounts.accounts import record_auth_failure
+from mailaccounts.accounts import count_sent, record_auth_failure
 from mailaccounts.models import EmailAccount
 from mailaccounts.smtp import AccountMailer
 from mailaccounts.smtp import Outcome as SmtpOutcome
@@ -303,6 +303,11 @@ def check_ready(email, user=None):
     return ""
 
 
+def _thread_key_when_sent(email):
+    """A draft that named no conversation (its own `#id`) now has one: its Message-ID."""
+    return email.message_id if email.thread_key in ("", email.own_key) else email.thread_key
+
+
 def claim(email_id, from_statuses):
     """Take a draft or scheduled message for sending; False when someone else did."""
     return bool(
@@ -324,7 +329,7 @@ def send_email(email, user=None, from_statuses=(CrmEmail.Status.DRAFT,)):
         # Set before sending: a reply or a bounce can come back before we record the result.
         email.message_id = make_message_id()
         CrmEmail.objects.filter(pk=email.pk).update(
-            message_id=email.message_id, thread_key=email.thread_key or email.message_id
+            message_id=email.message_id, thread_key=_thread_key_when_sent(email)
         )
     ticket = ticket_of(email)
     try:

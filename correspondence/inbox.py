@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import CharField, Count, F, Max, Q, Value
-from django.db.models.functions import Cast, Coalesce, NullIf
+from django.db.models import Count, F, Max, Q, Window
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from correspondence.compose import default_account
@@ -15,48 +15,12 @@ from crm.models import User
 from mailaccounts.models import Access, EmailAccount, ImapFolder
 from mailaccounts.smtp import AccountMailer
 
-MESSAGE_ID_RE = re.compile(r"<[^<>\s]+>")
 # Incoming mail older than this when first seen (a first sync of months of mail) is stored
 # without assignment or notification.
 NEWS_DAYS = 2
 
 
-def message_ids(header):
-    """The Message-IDs named in a References or In-Reply-To header, in order."""
-    return MESSAGE_ID_RE.findall(header or "")
-
-
-def thread_key_for(email):
-    """The Message-ID that names the conversation: the first one it refers to.
-
-    A reply whose client dropped References still joins its parent's conversation when the
-    parent is stored: the parent's key wins over the In-Reply-To it names.
-    """
-    refs = message_ids(email.references)
-    parents = message_ids(email.in_reply_to)
-    if refs:
-        return refs[0]
-    if parents:
-        parent_key = (
-            CrmEmail.objects.filter(message_id=parents[0])
-            .exclude(thread_key="")
-            .values_list("thread_key", flat=True)
-            .first()
-        )
-        return parent_key or parents[0]
-    return email.message_id or ""
-
-
 # --- listing -----------------------------------------------------------------------------------
-
-
-def conversation_key():
-    """SQL for an email's conversation: its thread key, else its own Message-ID, else its id."""
-    return Coalesce(
-        NullIf(F("thread_key"), Value("")),
-        NullIf(F("message_id"), Value("")),
-        Cast("id", output_field=CharField()),
-    )
 
 
 def folders_for(user):
@@ -101,30 +65,37 @@ class Conversation:
 
 
 def conversations(emails, limit=50, offset=0):
-    """Conversations among `emails`, the most recent first, each with its latest message."""
+    """Conversations among `emails`, the most recent first, each with its latest message.
+
+    Grouped by the stored, indexed `thread_key`; the latest message of each conversation is
+    found with a window function, so this runs on SQLite as well as PostgreSQL."""
+    last_date = Max(Coalesce("date", "created_at"))
     groups = list(
-        emails.annotate(conversation=conversation_key())
-        .values("conversation")
+        emails.values("thread_key")
         .annotate(
             count=Count("id"),
             unread=Count("id", filter=Q(is_read=False, direction=CrmEmail.Direction.INCOMING)),
-            last_date=Max(Coalesce("date", "created_at")),
+            last_date=last_date,
             last_id=Max("id"),
         )
         .order_by("-last_date", "-last_id")[offset : offset + limit]
     )
+    newest_first = Window(
+        RowNumber(),
+        partition_by=[F("thread_key")],
+        order_by=[Coalesce("date", "created_at").desc(), F("id").desc()],
+    )
     latest = (
-        emails.annotate(conversation=conversation_key())
-        .filter(conversation__in=[g["conversation"] for g in groups])
-        .order_by("conversation", "-date", "-id")
-        .distinct("conversation")
+        emails.filter(thread_key__in=[g["thread_key"] for g in groups])
+        .annotate(rank=newest_first)
+        .filter(rank=1)
         .select_related("account", "assigned_to")
     )
-    by_key = {e.conversation: e for e in latest}
+    by_key = {e.thread_key: e for e in latest}
     return [
-        Conversation(g["conversation"], g["count"], g["unread"], g["last_date"], by_key[g["conversation"]])
+        Conversation(g["thread_key"], g["count"], g["unread"], g["last_date"], by_key[g["thread_key"]])
         for g in groups
-        if g["conversation"] in by_key
+        if g["thread_key"] in by_key
     ]
 
 
@@ -132,8 +103,7 @@ def conversation_of(user, key):
     """Every message of one conversation that the user may see, oldest first."""
     return list(
         CrmEmail.objects.visible_to(user)
-        .annotate(conversation=conversation_key())
-        .filter(conversation=key)
+        .filter(thread_key=key)
         .exclude(status__in=[CrmEmail.Status.DRAFT, CrmEmail.Status.SCHEDULED])
         .select_related("account", "assigned_to")
         .prefetch_related("attachments")
@@ -142,13 +112,7 @@ def conversation_of(user, key):
 
 
 def mark_read(user, key, read=True):
-    return (
-        CrmEmail.objects.visible_to(user)
-        .annotate(conversation=conversation_key())
-        .filter(conversation=key)
-        .exclude(is_read=read)
-        .update(is_read=read)
-    )
+    return CrmEmail.objects.visible_to(user).filter(thread_key=key).exclude(is_read=read).update(is_read=read)
 
 
 def unread_count(user):
@@ -169,7 +133,7 @@ def members_of(account):
 
 def assign(key, assignee, by=None, account=None):
     """Assign every message of a conversation and tell the assignee. Returns the count."""
-    emails = CrmEmail.objects.annotate(conversation=conversation_key()).filter(conversation=key)
+    emails = CrmEmail.objects.filter(thread_key=key)
     if account is not None:
         emails = emails.filter(account=account)
     updated = emails.update(assigned_to=assignee)
@@ -245,8 +209,7 @@ def route_new_mail(now=None, limit=500):
             continue
         key = email.thread_key or email.message_id or str(email.pk)
         earlier = (
-            CrmEmail.objects.annotate(conversation=conversation_key())
-            .filter(conversation=key, account=account, assigned_to__isnull=False)
+            CrmEmail.objects.filter(thread_key=key, account=account, assigned_to__isnull=False)
             .exclude(pk=email.pk)
             .values_list("assigned_to", flat=True)
             .first()

@@ -131,7 +131,7 @@ class CrmEmail(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    # Composing and sending one-to-one mail (crm/compose.py).
+    # Composing and sending one-to-one mail (correspondence/compose.py).
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.STORED, blank=True)
     scheduled_at = models.DateTimeField(null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
@@ -147,7 +147,7 @@ class CrmEmail(models.Model):
     last_error = models.CharField(max_length=500, blank=True)
     error_detail = models.TextField(blank=True)
 
-    # The inbox (crm/inbox.py): conversation, assignment in shared mailboxes, notifications.
+    # The inbox (correspondence/inbox.py): conversation, assignment in shared mailboxes, notifications.
     thread_key = models.CharField(max_length=998, blank=True, db_index=True)
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -187,11 +187,6 @@ class CrmEmail(models.Model):
     def __str__(self):
         return self.subject or "(no subject)"
 
-    @property
-    def own_key(self):
-        """The thread key of a message that names no conversation yet (no Message-ID)."""
-        return f"#{self.pk}" if self.pk else ""
-
     def save(self, *args, **kwargs):
         # The thread key is always stored, so the inbox groups by an indexed column.
         if not self.thread_key or self.thread_key == self.own_key:
@@ -203,6 +198,11 @@ class CrmEmail(models.Model):
         if not self.thread_key:  # a new message without a Message-ID: its own conversation
             self.thread_key = self.own_key
             type(self).objects.filter(pk=self.pk).update(thread_key=self.thread_key)
+
+    @property
+    def own_key(self):
+        """The thread key of a message that names no conversation yet (no Message-ID)."""
+        return f"#{self.pk}" if self.pk else ""
 
     @property
     def record(self):

@@ -43,7 +43,7 @@ _report_urls = []
 
 
 def add_index_section(title, items):
-    _index_sections.append((title, items))
+    _index_sections[:] = [(t, i) for t, i in _index_sections if t != title] + [(title, items)]
 
 
 def index_sections(user):
@@ -51,7 +51,8 @@ def index_sections(user):
 
 
 def add_report_urls(patterns):
-    _report_urls.extend(patterns)
+    names = {p.name for p in patterns}
+    _report_urls[:] = [p for p in _report_urls if p.name not in names] + list(patterns)
 
 
 def report_urls():
@@ -226,7 +227,7 @@ def svg_chart(series, width=600, height=200):
     )
 
 
-def _cell(value):
+def csv_cell(value):
     """A CSV cell a spreadsheet will not run as a formula (addresses and URLs come from outside)."""
     return f"'{value}" if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") else value
 
@@ -235,7 +236,7 @@ def figures_csv(figures, title=""):
     """The figures, their rates and the daily series as CSV text."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["report", _cell(title)])
+    writer.writerow(["report", csv_cell(title)])
     writer.writerow(["figure", "count", "rate"])
     for name, count, rate in figures.rows():
         writer.writerow([name, count, f"{rate:.4f}"])

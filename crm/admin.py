@@ -1,18 +1,21 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from crm import record_pages
 from crm.models import Company, Contact, Deal, Department, Lead, Request, Tag, User
 from crm.site import OwnedRecordAdmin, register_both
-from massmail.admin import make_massmail
 
 
 class RecordAdmin(OwnedRecordAdmin):
-    """A CRM record's page: "Write email" and the record's correspondence timeline."""
+    """A CRM record's page, with what the upper apps register in crm.record_pages: list
+    actions ("Make massmail"), links on the form ("Write email") and panels (the timeline)."""
 
     change_form_template = "admin/crm/record_change_form.html"
 
-
-RECORD_ACTIONS = [*RecordAdmin.actions, make_massmail]
+    def _get_base_actions(self):
+        # Registered actions go through the admin's own permission filter like the others.
+        registered = (self.get_action(action) for action in record_pages.list_actions(self.model))
+        return [*super()._get_base_actions(), *registered]
 
 
 class CompanyAdmin(RecordAdmin):

@@ -10,7 +10,8 @@ _panels = []  # panel(request, record) -> HTML shown below the record's form
 
 
 def add_list_action(action, models):
-    """An admin action on the change lists of `models`."""
+    """An admin action on the change lists of `models` (registering it again replaces it)."""
+    _list_actions[:] = [(m, a) for m, a in _list_actions if a.__name__ != action.__name__]
     _list_actions.append((tuple(models), action))
 
 

@@ -20,7 +20,7 @@ SHOWN = 200
 
 
 def sink_dir() -> Path:
-    return Path(getattr(settings, "MAIL_SINK_DIR", settings.BASE_DIR / "var" / "mail_sink"))
+    return Path(settings.MAIL_SINK_DIR)
 
 
 class StoreHandler:

@@ -300,9 +300,10 @@ class MailHandler:
 
 
 def register_handler(handler: MailHandler) -> None:
-    if handler not in _handlers:
-        _handlers.append(handler)
-        _handlers.sort(key=lambda h: h.order)
+    """One handler of each class (an app registering twice replaces its first one)."""
+    _handlers[:] = sorted(
+        [h for h in _handlers if type(h) is not type(handler)] + [handler], key=lambda h: h.order
+    )
 
 
 # --- one sync -------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, Out
 from django.db.models.functions import Lower, TruncDate
 
 from correspondence.models import CrmEmail, TrackingEvent
-from correspondence.reports import Figures, add_events, daily_series, figures_csv, svg_chart  # noqa: F401
+from correspondence.reports import Figures, add_events, csv_cell
 from massmail.models import MailingRecipient, Suppression
 
 # --- mailings and their messages ------------------------------------------------------------
@@ -112,7 +112,7 @@ def recipients_csv(recipients):
     for row in recipient_rows(recipients):
         writer.writerow(
             [
-                _cell(row.email),
+                csv_cell(row.email),
                 row.status,
                 row.sent_at.isoformat(),
                 row.open_events,

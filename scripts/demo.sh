@@ -9,6 +9,9 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 
+# The demo app (seed data, the SMTP sink and its pages, time compression ×600) is installed
+# only when DEMO is set.
+export DEMO=1
 .venv/bin/python manage.py migrate --verbosity 0
 .venv/bin/python manage.py seed_demo
 
@@ -25,7 +28,7 @@ if ! redis_up; then
     for _ in $(seq 50); do redis_up && break; sleep 0.1; done
 fi
 
-# Demo mail accounts deliver to a local sink (read at /crm/sent-mail/); DEMO time compression.
+# Demo mail accounts deliver to a local sink (read at /crm/sent-mail/).
 SINK_PORT=${SINK_PORT:-2525}
 .venv/bin/python manage.py seed_drip_demo --sink-port "$SINK_PORT"
 

@@ -1,0 +1,20 @@
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def installed_apps(demo):
+    env = {"DJANGO_SETTINGS_MODULE": "config.settings", "PATH": "/usr/bin:/bin"}
+    if demo is not None:
+        env["DEMO"] = demo
+    code = "import django; django.setup(); from django.conf import settings; print(settings.INSTALLED_APPS, settings.DEMO_TIME_COMPRESSION)"
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    ).stdout
+
+
+def test_the_demo_app_is_installed_only_when_the_demo_runs():
+    assert "'demo'" not in installed_apps(None) and installed_apps(None).strip().endswith(" 1")
+    assert "'demo'" in installed_apps("1") and installed_apps("1").strip().endswith(" 600")
