@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from crm.models import Contact, User
@@ -52,6 +53,6 @@ class Command(BaseCommand):
             create_mailing(owner, message, Contact.objects.filter(owner=owner), name="Demo mailing")
         self.stdout.write(
             f"Demo drip: accounts send to the mail sink on 127.0.0.1:{sink_port}; DEMO time compression "
-            f"x{DEMO_COMPRESSION} (a day's pace in minutes; set 1 in /admin/ massmail settings for real use); "
+            f"x{settings.DEMO_TIME_COMPRESSION} (a day's pace in minutes; the setting DEMO_TIME_COMPRESSION); "
             "business hours off. Watch /crm/sent-mail/ and the mailing's page."
         )
