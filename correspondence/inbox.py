@@ -1,6 +1,5 @@
 """The inbox: conversations threaded by References/In-Reply-To, folders, unread state."""
 
-import re
 from dataclasses import dataclass
 from datetime import timedelta
 
