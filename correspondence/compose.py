@@ -125,20 +125,6 @@ def parse_addresses(text):
     return addresses
 
 
-def default_account(user, accounts):
-    """The user's default sending account among `accounts`: marked default, else their own, else any."""
-    accounts = list(accounts)
-    for test in (
-        lambda a: a.is_default and a.owner_id == user.pk,
-        lambda a: a.owner_id == user.pk,
-        lambda a: True,
-    ):
-        for account in accounts:
-            if test(account):
-                return account
-    return None
-
-
 # --- drafts ------------------------------------------------------------------------------------
 
 

@@ -1,6 +1,6 @@
 from django import forms
 
-from correspondence.compose import default_account, parse_addresses
+from correspondence.compose import parse_addresses
 from correspondence.models import EmailTemplate, Signature
 from mailaccounts.models import EmailAccount
 from mailkit.rendering import validate_template
@@ -71,7 +71,7 @@ class ComposeForm(forms.Form):
         accounts = EmailAccount.objects.sendable_by(user).filter(is_active=True)
         self.fields["account"].queryset = accounts
         if not self.initial.get("account"):
-            self.initial["account"] = default_account(user, accounts)
+            self.initial["account"] = EmailAccount.objects.default_for(user)
         self.fields["template"].queryset = EmailTemplate.objects.visible_to(user)
         self.fields["signature"].queryset = Signature.objects.filter(owner=user)
 

@@ -8,10 +8,9 @@ from django.db.models import Count, F, Max, Q, Window
 from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
-from correspondence.compose import default_account
 from correspondence.models import CrmEmail, Notification
 from crm.models import User
-from mailaccounts.models import Access, EmailAccount, ImapFolder
+from mailaccounts.models import READ_ACCESS, EmailAccount, ImapFolder
 from mailaccounts.smtp import AccountMailer
 
 # Incoming mail older than this when first seen (a first sync of months of mail) is stored
@@ -126,7 +125,7 @@ def members_of(account):
     if account.owner_id:
         return User.objects.filter(pk=account.owner_id)
     return User.objects.filter(
-        account_grants__account=account, account_grants__access__in=[Access.FULL, Access.READ], is_active=True
+        account_grants__account=account, account_grants__access__in=READ_ACCESS, is_active=True
     ).distinct()
 
 
@@ -168,7 +167,7 @@ def choose_assignee(account, email, now):
     strategy = account.assignment
     if strategy == "manual" or account.owner_id:
         return None
-    grants = account.grants.filter(access__in=[Access.FULL, Access.READ], user__is_active=True)
+    grants = account.grants.filter(access__in=READ_ACCESS, user__is_active=True)
     if strategy == "territory":
         country = _territory(email)
         grants = [
@@ -264,7 +263,7 @@ def send_daily_digests(now=None):
     sent = 0
     for user in User.objects.filter(email_digest=True, is_active=True).exclude(email=""):
         text = digest_text(user, now)
-        account = default_account(user, EmailAccount.objects.sendable_by(user).filter(is_active=True))
+        account = EmailAccount.objects.default_for(user)
         if not text or account is None:
             continue
         message = EmailMessage()

@@ -68,21 +68,11 @@ def preview(message, user, recipient_type, search=""):
     return result
 
 
-def default_account(user):
-    """The account a user's own test mail goes through: their default, else any usable one."""
-    return (
-        EmailAccount.objects.sendable_by(user)
-        .filter(is_active=True, needs_reconnect=False)
-        .order_by("-is_default", "pk")
-        .first()
-    )
-
-
 def send_test(message, user, recipient_type=RecipientType.CONTACTS, search=""):
     """Send the message, filled for a record, to the user's own address. Returns (ok, sentence)."""
     if not user.email:
         return False, "Your user has no email address to send the test to."
-    account = default_account(user)
+    account = EmailAccount.objects.default_for(user)
     if account is None:
         return False, (
             "You have no usable email account to send from: connect one (or ask for one to be "
@@ -132,17 +122,8 @@ def account_state(account, today):
 def mailing_accounts_by_owner(owner_ids):
     """{owner id: [AccountState]} of the mailing accounts each owner may send through: one query."""
     today = local_today()
-    accounts = (
-        EmailAccount.objects.filter(massmail=True)
-        .filter(
-            Q(owner_id__in=owner_ids) | Q(grants__user_id__in=owner_ids, grants__access__in=["full", "send"])
-        )
-        .distinct()
-        .order_by("email")
-    )
-    grants = AccountGrant.objects.filter(user_id__in=owner_ids, access__in=["full", "send"]).values_list(
-        "account_id", "user_id"
-    )
+    accounts = EmailAccount.objects.sendable_by(list(owner_ids)).filter(massmail=True).order_by("email")
+    grants = AccountGrant.objects.sending().filter(user_id__in=owner_ids).values_list("account_id", "user_id")
     granted = {}
     for account_id, user_id in grants:
         granted.setdefault(account_id, set()).add(user_id)

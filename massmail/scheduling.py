@@ -17,7 +17,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from mailaccounts.accounts import counter_zone, local_today
-from mailaccounts.models import Access, AccountGrant, EmailAccount
+from mailaccounts.models import AccountGrant, EmailAccount
 from massmail.models import Mailing, MailingRecipient, MassmailSettings
 
 log = logging.getLogger(__name__)
@@ -116,7 +116,6 @@ def jittered(seconds: float, rng: random.Random | None = None) -> float:
 # --- the plan -----------------------------------------------------------------------------
 
 SENDABLE_MAILING_STATUSES = ("active", "active_error")
-SEND_ACCESS = (Access.FULL, Access.SEND)
 
 
 def pending_rows(now: datetime.datetime, **extra):
@@ -138,7 +137,7 @@ def running_mailings_with_pending(now: datetime.datetime, *, granted: bool, **ex
     of the users holding a send grant on it): an EXISTS body driven by the few running
     mailings, never by a scan of the recipients."""
     if granted:
-        grantees = AccountGrant.objects.filter(account_id=OuterRef(OuterRef("pk")), access__in=SEND_ACCESS)
+        grantees = AccountGrant.objects.sending().filter(account_id=OuterRef(OuterRef("pk")))
         owners = Q(owner_id__in=grantees.values("user_id"))
     else:
         owners = Q(owner_id=OuterRef("owner_id"))

@@ -35,7 +35,6 @@ from massmail.compiling import compile_message
 from massmail.mailings import NO_ADDRESS, NO_NEWSLETTERS, RUNNING, SUPPRESSED, notify_mailing
 from massmail.models import Mailing, MailingNotification, MailingRecipient, MassmailSettings, Suppression
 from massmail.scheduling import (
-    SEND_ACCESS,
     is_sending_time,
     jittered,
     send_interval,
@@ -107,9 +106,7 @@ def reserve_quota(account_id, wanted, now, cfg) -> Reservation | None:
 
 def usable_main_accounts(owner_ref, today):
     """Main accounts the mailing owner at `owner_ref` may use that still have quota today."""
-    return EmailAccount.objects.filter(
-        Q(owner_id=OuterRef(owner_ref))
-        | Q(grants__user_id=OuterRef(owner_ref), grants__access__in=SEND_ACCESS),
+    return EmailAccount.objects.sendable_by(OuterRef(owner_ref)).filter(
         under_daily_limit(today),
         is_main=True,
         is_active=True,
@@ -124,7 +121,7 @@ def claimable(account, now, today):
     access); a main account only VIPs; a normal account takes a VIP only when the owner
     has no main account with quota left; a row keeps the account it was first given.
     """
-    grantees = account.grants.filter(access__in=SEND_ACCESS).values("user_id")
+    grantees = account.grants.sending().values("user_id")
     rows = MailingRecipient.objects.filter(
         Q(mailing__owner_id=account.owner_id) | Q(mailing__owner_id__in=grantees),
         Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
@@ -427,7 +424,7 @@ def _settle_account(reservation, consumed, throttled, cfg):
 
 def mailings_served_by(account):
     """Running mailings whose owner may send through the account."""
-    grantees = account.grants.filter(access__in=SEND_ACCESS).values("user_id")
+    grantees = account.grants.sending().values("user_id")
     return Mailing.objects.filter(Q(owner_id=account.owner_id) | Q(owner_id__in=grantees), status__in=RUNNING)
 
 
@@ -449,8 +446,7 @@ def disable_account(account, result, now=None):
 
 
 def usable_accounts_for(owner_id):
-    return EmailAccount.objects.filter(
-        Q(owner_id=owner_id) | Q(grants__user_id=owner_id, grants__access__in=SEND_ACCESS),
+    return EmailAccount.objects.sendable_by(owner_id).filter(
         is_active=True,
         massmail=True,
         daily_limit__gt=0,
