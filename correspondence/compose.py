@@ -20,7 +20,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.html import escape, linebreaks
 
-from correspondence.models import CrmEmail, CrmEmailAttachment, Notification
+from correspondence.models import CrmEmail, CrmEmailAttachment, Notification, TrackingEvent
 from correspondence.tracking import instrument_html
 from crm.models import Company, Contact, Deal, Lead, Request
 from crm.tickets import subject_with_ticket
@@ -425,10 +425,12 @@ def timeline(record, user):
         .select_related("account")
         .annotate(
             opens=Count(
-                "tracking_events", filter=Q(tracking_events__kind="open", tracking_events__is_machine=False)
+                "tracking_events",
+                filter=Q(tracking_events__kind=TrackingEvent.Kind.OPEN, tracking_events__is_machine=False),
             ),
             clicks=Count(
-                "tracking_events", filter=Q(tracking_events__kind="click", tracking_events__is_machine=False)
+                "tracking_events",
+                filter=Q(tracking_events__kind=TrackingEvent.Kind.CLICK, tracking_events__is_machine=False),
             ),
         )
         .order_by("-date", "-id")

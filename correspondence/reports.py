@@ -100,9 +100,9 @@ class Figures:
 def email_figures(emails):
     """Figures of outgoing CrmEmail rows (a template's, or one), in four queries."""
     emails = list(
-        emails.filter(direction="out", status__in=["sent", ""]).values(
-            "pk", "recipients", "date", "message_id"
-        )
+        emails.filter(
+            direction=CrmEmail.Direction.OUTGOING, status__in=[CrmEmail.Status.SENT, CrmEmail.Status.STORED]
+        ).values("pk", "recipients", "date", "message_id")
     )
     ids = [e["pk"] for e in emails]
     addresses = {
@@ -111,7 +111,8 @@ def email_figures(emails):
     suppressions = address_states([a for group in addresses.values() for a in group])
     replied_to = set(
         CrmEmail.objects.filter(
-            direction="in", in_reply_to__in=[e["message_id"] for e in emails if e["message_id"]]
+            direction=CrmEmail.Direction.INCOMING,
+            in_reply_to__in=[e["message_id"] for e in emails if e["message_id"]],
         )
         .values_list("in_reply_to", flat=True)
         .distinct()
@@ -165,7 +166,9 @@ def email_events(crm_email):
 def add_events(figures, events):
     figures.links = link_clicks(events)
     for row in events.values("kind", "is_machine").annotate(n=Count("pk")):
-        name = ("machine_" if row["is_machine"] else "") + ("opens" if row["kind"] == "open" else "clicks")
+        name = ("machine_" if row["is_machine"] else "") + (
+            "opens" if row["kind"] == TrackingEvent.Kind.OPEN else "clicks"
+        )
         setattr(figures, name, row["n"])
     figures.series = daily_series(events)
 
@@ -182,7 +185,9 @@ def daily_series(events):
     for row in rows:
         opens, clicks = per_day.get(row["day"], (0, 0))
         per_day[row["day"]] = (
-            (opens + row["n"], clicks) if row["kind"] == "open" else (opens, clicks + row["n"])
+            (opens + row["n"], clicks)
+            if row["kind"] == TrackingEvent.Kind.OPEN
+            else (opens, clicks + row["n"])
         )
     if not per_day:
         return []

@@ -306,7 +306,9 @@ def open_pixel(request, token):
     recipient, crm_email, _ = _target_or_404(token, "o")
     if not from_our_staff(request):
         user_agent, ip = _client(request)
-        record_event("open", recipient, crm_email, method=request.method, user_agent=user_agent, ip=ip)
+        record_event(
+            TrackingEvent.Kind.OPEN, recipient, crm_email, method=request.method, user_agent=user_agent, ip=ip
+        )
     return HttpResponse(PIXEL_GIF, content_type="image/gif")
 
 
@@ -323,6 +325,12 @@ def click_redirect(request, token):
     if not from_our_staff(request):
         user_agent, ip = _client(request)
         record_event(
-            "click", recipient, crm_email, method=request.method, user_agent=user_agent, ip=ip, link=link
+            TrackingEvent.Kind.CLICK,
+            recipient,
+            crm_email,
+            method=request.method,
+            user_agent=user_agent,
+            ip=ip,
+            link=link,
         )
     return HttpResponseRedirect(link.url)

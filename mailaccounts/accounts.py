@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 TEXT_MAX = AccountNotification._meta.get_field("text").max_length
 
 
-def notify_account(account, text, level="info"):
+def notify_account(account, text, level=AccountNotification.Level.INFO):
     """Append a note to the account's notifications (shown on the accounts page)."""
     return AccountNotification.objects.create(account=account, level=level, text=text[:TEXT_MAX])
 

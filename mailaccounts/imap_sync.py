@@ -66,10 +66,6 @@ LIST_RE = re.compile(rb'^\((?P<flags>[^)]*)\) (?P<delimiter>"(?:[^"\\]|\\.)*"|NI
 TEMPORARY_LOGIN_CODES = ("[UNAVAILABLE]", "[INUSE]", "[SERVERBUG]", "[LIMIT]")
 
 
-def setting(name, default):
-    return getattr(settings, name, default)
-
-
 class SyncError(Exception):
     """A sync that could not run; the message is meant for people."""
 
@@ -111,7 +107,7 @@ class SslClient(_CountingMixin, imaplib.IMAP4_SSL):
 
 def connect(account, timeout: float | None = None) -> imaplib.IMAP4:
     """A logged-in IMAP connection; SyncError/AuthenticationFailed with a clear message."""
-    timeout = timeout or setting("IMAP_TIMEOUT", 30)
+    timeout = timeout or settings.IMAP_TIMEOUT
     host, port = account.imap_host, account.imap_port
     if not host:
         raise SyncError("No IMAP server is set for this account.")
@@ -243,7 +239,7 @@ def ensure_folders(client, account) -> list[ImapFolder]:
 def claim(account_id: int):
     """Take the account's sync lease; the lease's end (a token for renew/release) or None."""
     now = timezone.now()
-    until = now + timedelta(seconds=setting("IMAP_SYNC_LEASE_SECONDS", 600))
+    until = now + timedelta(seconds=settings.IMAP_SYNC_LEASE_SECONDS)
     won = (
         EmailAccount.objects.filter(pk=account_id)
         .filter(Q(sync_lease_until__isnull=True) | Q(sync_lease_until__lte=now))
@@ -253,7 +249,7 @@ def claim(account_id: int):
 
 
 def renew(account_id: int, lease):
-    until = timezone.now() + timedelta(seconds=setting("IMAP_SYNC_LEASE_SECONDS", 600))
+    until = timezone.now() + timedelta(seconds=settings.IMAP_SYNC_LEASE_SECONDS)
     if not EmailAccount.objects.filter(pk=account_id, sync_lease_until=lease).update(sync_lease_until=until):
         raise LeaseLost("Another poller took over this account (the sync ran longer than its lease).")
     return until
@@ -587,4 +583,4 @@ def poll_due_accounts(time_budget: float | None = None) -> list[SyncRun]:
 
 def sync_now(account) -> SyncRun | None:
     """The "Sync now" button: in-process, bounded by IMAP_SYNC_NOW_SECONDS (default 20)."""
-    return sync_account(account, time_budget=setting("IMAP_SYNC_NOW_SECONDS", 20))
+    return sync_account(account, time_budget=settings.IMAP_SYNC_NOW_SECONDS)

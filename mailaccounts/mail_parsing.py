@@ -22,7 +22,6 @@ from email.message import Message
 
 from django.conf import settings
 
-DEFAULT_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 MESSAGE_ID_RE = re.compile(r"<[^<>\s]+>")
 SURROGATE_RE = re.compile("[\udc80-\udcff]")  # raw 8-bit bytes, as the parser escapes them
 AUTO_REPLY_SUBJECT_RE = re.compile(
@@ -75,7 +74,7 @@ class ParsedMessage:
 
 
 def attachment_max_bytes() -> int:
-    return getattr(settings, "IMAP_ATTACHMENT_MAX_BYTES", DEFAULT_ATTACHMENT_MAX_BYTES)
+    return settings.IMAP_ATTACHMENT_MAX_BYTES
 
 
 def message_from_bytes(raw: bytes) -> Message:

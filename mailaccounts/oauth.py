@@ -64,7 +64,7 @@ class Provider:
 
 
 def providers() -> dict[str, Provider]:
-    tenant = getattr(settings, "MICROSOFT_OAUTH_TENANT", "common")
+    tenant = settings.MICROSOFT_OAUTH_TENANT
     microsoft = f"https://login.microsoftonline.com/{tenant}/oauth2/v2.0"
     return {
         "google": Provider(
@@ -72,10 +72,10 @@ def providers() -> dict[str, Provider]:
             "Google",
             "oauth_google",
             "gmail",
-            getattr(settings, "GOOGLE_OAUTH_CLIENT_ID", ""),
-            getattr(settings, "GOOGLE_OAUTH_CLIENT_SECRET", ""),
-            getattr(settings, "GOOGLE_OAUTH_AUTH_URL", "") or "https://accounts.google.com/o/oauth2/v2/auth",
-            getattr(settings, "GOOGLE_OAUTH_TOKEN_URL", "") or "https://oauth2.googleapis.com/token",
+            settings.GOOGLE_OAUTH_CLIENT_ID,
+            settings.GOOGLE_OAUTH_CLIENT_SECRET,
+            settings.GOOGLE_OAUTH_AUTH_URL or "https://accounts.google.com/o/oauth2/v2/auth",
+            settings.GOOGLE_OAUTH_TOKEN_URL or "https://oauth2.googleapis.com/token",
             "https://mail.google.com/",
             # offline + consent: Google sends a refresh token only then
             (("access_type", "offline"), ("prompt", "consent")),
@@ -85,10 +85,10 @@ def providers() -> dict[str, Provider]:
             "Microsoft",
             "oauth_microsoft",
             "outlook",
-            getattr(settings, "MICROSOFT_OAUTH_CLIENT_ID", ""),
-            getattr(settings, "MICROSOFT_OAUTH_CLIENT_SECRET", ""),
-            getattr(settings, "MICROSOFT_OAUTH_AUTH_URL", "") or f"{microsoft}/authorize",
-            getattr(settings, "MICROSOFT_OAUTH_TOKEN_URL", "") or f"{microsoft}/token",
+            settings.MICROSOFT_OAUTH_CLIENT_ID,
+            settings.MICROSOFT_OAUTH_CLIENT_SECRET,
+            settings.MICROSOFT_OAUTH_AUTH_URL or f"{microsoft}/authorize",
+            settings.MICROSOFT_OAUTH_TOKEN_URL or f"{microsoft}/token",
             "offline_access https://outlook.office.com/SMTP.Send https://outlook.office.com/IMAP.AccessAsUser.All",
         ),
     }

@@ -219,7 +219,7 @@ def tls_context(account) -> ssl.SSLContext:
     MAIL_CA_FILE (settings) adds a private CA, e.g. a company's own mail server's.
     """
     context = ssl.create_default_context()
-    ca_file = getattr(settings, "MAIL_CA_FILE", "")
+    ca_file = settings.MAIL_CA_FILE
     if ca_file:
         context.load_verify_locations(cafile=ca_file)
     if account.allow_untrusted_cert:

@@ -10,7 +10,7 @@ from django.template import TemplateSyntaxError
 
 from mailaccounts.accounts import local_today
 from mailaccounts.models import AccountGrant, EmailAccount
-from mailaccounts.smtp import AccountMailer
+from mailaccounts.smtp import AccountMailer, Outcome
 from massmail.compiling import compile_message
 from massmail.mailings import recipient_types
 from massmail.models import MailingRecipient, RecipientType
@@ -88,7 +88,7 @@ def send_test(message, user, recipient_type=RecipientType.CONTACTS, search=""):
     email.replace_header("Subject", f"[Test] {email['Subject']}")
     with AccountMailer(account) as mailer:
         result = mailer.send(email)
-    if result.outcome == "sent":
+    if result.outcome is Outcome.SENT:
         return True, f"A test was sent to {user.email} through {account.email}."
     return False, f"The test could not be sent through {account.email}: {result.message}"
 

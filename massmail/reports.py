@@ -39,9 +39,9 @@ def annotated_recipients(recipients):
         has_open=_event_exists(TrackingEvent.Kind.OPEN),
         has_click=_event_exists(TrackingEvent.Kind.CLICK),
         has_reply=Exists(
-            CrmEmail.objects.filter(direction="in", in_reply_to=OuterRef("message_id")).exclude(
-                in_reply_to=""
-            )
+            CrmEmail.objects.filter(
+                direction=CrmEmail.Direction.INCOMING, in_reply_to=OuterRef("message_id")
+            ).exclude(in_reply_to="")
         ),
         is_unsubscribed=Exists(
             suppressed.filter(reason=Suppression.Reason.UNSUBSCRIBED, created_at__gte=OuterRef("sent_at"))
@@ -83,10 +83,12 @@ def recipient_rows(recipients):
     """One row per sent recipient with its events: the CSV export of a mailing."""
     rows = annotated_recipients(recipients).annotate(
         open_events=Count(
-            "tracking_events", filter=Q(tracking_events__kind="open", tracking_events__is_machine=False)
+            "tracking_events",
+            filter=Q(tracking_events__kind=TrackingEvent.Kind.OPEN, tracking_events__is_machine=False),
         ),
         click_events=Count(
-            "tracking_events", filter=Q(tracking_events__kind="click", tracking_events__is_machine=False)
+            "tracking_events",
+            filter=Q(tracking_events__kind=TrackingEvent.Kind.CLICK, tracking_events__is_machine=False),
         ),
         machine_events=Count("tracking_events", filter=Q(tracking_events__is_machine=True)),
     )

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from mailaccounts.accounts import counter_zone, local_today
 from mailaccounts.models import AccountGrant, EmailAccount
+from massmail.mailings import RUNNING
 from massmail.models import Mailing, MailingRecipient, MassmailSettings
 
 log = logging.getLogger(__name__)
@@ -115,8 +116,6 @@ def jittered(seconds: float, rng: random.Random | None = None) -> float:
 
 # --- the plan -----------------------------------------------------------------------------
 
-SENDABLE_MAILING_STATUSES = ("active", "active_error")
-
 
 def pending_rows(now: datetime.datetime, **extra):
     """Pending rows of the outer Mailing that the account two levels out could send now.
@@ -141,9 +140,7 @@ def running_mailings_with_pending(now: datetime.datetime, *, granted: bool, **ex
         owners = Q(owner_id__in=grantees.values("user_id"))
     else:
         owners = Q(owner_id=OuterRef("owner_id"))
-    return Mailing.objects.filter(
-        owners, Exists(pending_rows(now, **extra)), status__in=SENDABLE_MAILING_STATUSES
-    )
+    return Mailing.objects.filter(owners, Exists(pending_rows(now, **extra)), status__in=RUNNING)
 
 
 def under_daily_limit(today: datetime.date) -> Q:
