@@ -207,3 +207,24 @@ class Deal(Ticketed):
 
     def __str__(self):
         return self.name
+
+
+class LogEntry(models.Model):
+    """One note of an append-only log shown on a page: the shape shared by the notifications
+    of an email account (mailaccounts) and of a mailing (massmail). Each keeps its own table,
+    since a row belongs to its account or mailing and is deleted with it."""
+
+    class Level(models.TextChoices):
+        INFO = "info", "Info"
+        ERROR = "error", "Error"
+
+    level = models.CharField(max_length=10, choices=Level.choices, default=Level.INFO)
+    text = models.CharField(max_length=1000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.text

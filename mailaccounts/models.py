@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Case, OuterRef, Q, Value, When
 
+from crm.models import LogEntry
 from crm.roles import Role, role_of
 from mailaccounts.crypto import EncryptedTextField
 
@@ -289,20 +290,7 @@ class SyncRun(models.Model):
         return f"{self.account} at {self.started_at:%Y-%m-%d %H:%M}"
 
 
-class AccountNotification(models.Model):
-    """An append-only log shown on the accounts page: errors, re-connect needed, mailings finished."""
-
-    class Level(models.TextChoices):
-        INFO = "info", "Info"
-        ERROR = "error", "Error"
+class AccountNotification(LogEntry):
+    """The account page's log: errors, re-connect needed, mailings finished."""
 
     account = models.ForeignKey(EmailAccount, on_delete=models.CASCADE, related_name="notifications")
-    level = models.CharField(max_length=10, choices=Level.choices, default=Level.INFO)
-    text = models.CharField(max_length=1000)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-
-    def __str__(self):
-        return self.text

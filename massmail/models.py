@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 
 from correspondence.models import Signature
+from crm.models import LogEntry
 from crm.roles import Role, role_of
 from crm.scoping import AuthoredQuerySet, DepartmentFromOwner, OwnedQuerySet
 
@@ -96,23 +97,10 @@ class Mailing(DepartmentFromOwner):
         return self.name or f"Mailing #{self.pk}"
 
 
-class MailingNotification(models.Model):
-    """The mailing's append-only log of errors and completion."""
-
-    class Level(models.TextChoices):
-        INFO = "info", "Info"
-        ERROR = "error", "Error"
+class MailingNotification(LogEntry):
+    """The mailing's log of errors and completion."""
 
     mailing = models.ForeignKey(Mailing, on_delete=models.CASCADE, related_name="notifications")
-    level = models.CharField(max_length=10, choices=Level.choices, default=Level.INFO)
-    text = models.CharField(max_length=1000)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-
-    def __str__(self):
-        return self.text
 
 
 def _loose_link(to):
