@@ -3,7 +3,7 @@
 Real mail has broken MIME, charsets Python does not know, RFC 2047 words in headers and
 attachments bigger than anyone wants stored. Nothing here raises on bad input: a part that
 cannot be decoded becomes text with replacement characters, and the message is kept.
-The HTML returned is *not* sanitized: callers pass it through `massmail.sanitizing.sanitize_html`
+The HTML returned is *not* sanitized: callers pass it through `mailkit.sanitizing.sanitize_html`
 before storing or showing it.
 """
 
