@@ -13,6 +13,10 @@ fi
 
 export DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 export DJANGO_ALLOW_ASYNC_UNSAFE=true
+# DEBUG is off unless set, as in production; then the settings need a SECRET_KEY: a random one
+# for this run (the Celery workers some tests start inherit it).
+SECRET_KEY="${SECRET_KEY:-$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')}"
+export SECRET_KEY
 
 echo "== ruff"
 .venv/bin/ruff check .

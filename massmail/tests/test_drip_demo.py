@@ -1,16 +1,38 @@
+import importlib
 import smtplib
 from email.message import EmailMessage
 from io import StringIO
 
+import pytest
 from django.core.management import call_command
+from django.urls import clear_url_caches
 
+import config.urls
 from massmail.mail_sink import serve
 from massmail.models import Mailing, MailingRecipient
 from massmail.tests.drip_helpers import drip_settings, make_account, make_mailing
 from testsupport._net import free_port
 
 
-def test_the_demo_sink_stores_mail_and_the_page_shows_it(alice, client, settings, tmp_path):
+@pytest.fixture
+def demo_urls(settings):
+    """The URLs as the demo routes them (DEMO on), for one test."""
+    settings.DEMO = True
+    importlib.reload(config.urls)
+    clear_url_caches()
+    yield
+    settings.DEMO = False
+    importlib.reload(config.urls)
+    clear_url_caches()
+
+
+def test_the_mail_sink_pages_are_not_routed_outside_the_demo(alice, client, root):
+    for user in (alice, root):
+        client.force_login(user)
+        assert client.get("/crm/sent-mail/").status_code == 404
+
+
+def test_the_demo_sink_stores_mail_and_the_page_shows_it(alice, client, settings, tmp_path, demo_urls):
     settings.MAIL_SINK_DIR = tmp_path
     port = free_port()
     controller = serve(port=port)
