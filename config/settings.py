@@ -121,6 +121,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=1
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "crm.site.locked_out"
+AXES_VERBOSE = False  # no banner on every command; lockouts are still logged
 # --- end of login throttling
 
 LANGUAGE_CODE = "en-us"
