@@ -22,6 +22,8 @@ if not SECRET_KEY:
             "Refusing to start: DEBUG is off and SECRET_KEY is not set; set SECRET_KEY in the environment or .env."
         )
     SECRET_KEY = _DEV_SECRET_KEY
+# Earlier keys after a rotation: they still open sessions and unsubscribe links already sent.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
