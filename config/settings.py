@@ -124,6 +124,10 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "crm.site.locked_out"
 AXES_VERBOSE = False  # no banner on every command; lockouts are still logged
+# Behind reverse proxies of ours, the client's address comes from X-Forwarded-For
+# (crm/client_address.py): without it every login would share the proxy's address.
+TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
+AXES_CLIENT_IP_CALLABLE = "crm.client_address.client_address"
 # --- end of login throttling
 
 LANGUAGE_CODE = "en-us"

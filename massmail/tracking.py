@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from crm.client_address import client_address
 from massmail.models import MailingRecipient, TrackedLink, TrackingEvent
 
 SALT = "massmail.tracking"
@@ -307,7 +308,7 @@ def from_our_staff(request):
 
 
 def _client(request):
-    return request.META.get("HTTP_USER_AGENT", ""), request.META.get("REMOTE_ADDR", "")
+    return request.META.get("HTTP_USER_AGENT", ""), client_address(request)
 
 
 @never_cache

@@ -80,3 +80,16 @@ def test_the_lockout_ends_after_the_cool_off(alice):
         traveller.shift(settings.AXES_COOLOFF_TIME + dt.timedelta(seconds=1))
         response, logged_in = log_in("crm", "alice", PASSWORD)
         assert response.status_code == 302 and logged_in
+
+
+def test_behind_a_proxy_each_client_is_counted_by_its_own_address(alice, bob, settings):
+    settings.TRUSTED_PROXIES = 1
+    proxy = "10.0.0.2"
+    for n in range(LIMIT):  # a guesser behind the proxy, pretending to be elsewhere on the left
+        client = Client(REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR=f"192.0.2.{n}, {HOME}")
+        client.post("/crm/login/", {"username": f"guess-{n}", "password": "wrong"})
+    guesser = Client(REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR=f"192.0.2.99, {HOME}")
+    assert guesser.post("/crm/login/", {"username": "bob", "password": PASSWORD}).status_code == 429
+    colleague = Client(REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR=AWAY)
+    response = colleague.post("/crm/login/", {"username": "bob", "password": PASSWORD, "next": "/crm/"})
+    assert response.status_code == 302 and "_auth_user_id" in colleague.session
