@@ -7,16 +7,21 @@ from django.views.generic import RedirectView
 from crm.site import crm_site
 from massmail import mail_sink
 
+# The demo's mail sink pages (massmail/mail_sink.py): what the local SMTP sink received, from
+# every account. Routed only when the demo runs (DEMO, set by scripts/demo.sh), for the site's staff.
+demo_urls = [
+    path("crm/sent-mail/", crm_site.admin_view(mail_sink.sent_mail_list), name="sent_mail_list"),
+    path(
+        "crm/sent-mail/<str:name>/", crm_site.admin_view(mail_sink.sent_mail_detail), name="sent_mail_detail"
+    ),
+]
+
 urlpatterns = [
     path("", RedirectView.as_view(url="/crm/", permanent=False)),
     path("admin/", admin.site.urls),
     # Before the site's catch-all: /crm/mail/ is the inbox, compose, templates and reports.
     path("crm/mail/", include("crm.urls")),
-    # Demo mail sink (massmail/mail_sink.py): what the local SMTP sink received.
-    path("crm/sent-mail/", crm_site.admin_view(mail_sink.sent_mail_list), name="sent_mail_list"),
-    path(
-        "crm/sent-mail/<str:name>/", crm_site.admin_view(mail_sink.sent_mail_detail), name="sent_mail_detail"
-    ),
+    *(demo_urls if settings.DEMO else []),
     path("crm/", crm_site.urls),
     path("m/", include("massmail.urls")),
 ]

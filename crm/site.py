@@ -1,8 +1,10 @@
 """The two admin sites: `/crm/` for the sales team, `/admin/` for superusers."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.db import models
 from django.http import Http404
+from django.shortcuts import render
 
 from crm.roles import Role, role_of
 
@@ -27,6 +29,18 @@ class SuperuserAdminSite(admin.AdminSite):
 
 
 crm_site = CrmSite(name="crm")
+
+
+def locked_out(request, original_response=None, credentials=None):
+    """The page django-axes shows instead of the login form while logins are paused (429)."""
+    site = admin.site if request.path.startswith("/admin/") else crm_site
+    context = {
+        **site.each_context(request),
+        "title": "Logging in is paused",
+        "minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+        "login_url": request.path,
+    }
+    return render(request, "admin/locked_out.html", context, status=429)
 
 
 class ScopedAdmin(admin.ModelAdmin):

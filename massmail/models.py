@@ -373,6 +373,10 @@ class TrackingEvent(models.Model):
     is_machine = models.BooleanField(default=False, help_text="A privacy proxy or a link scanner")
     machine_reason = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # Opens only: who fetched (keyed hash of address, user agent and method) and the start of
+    # the counting window the fetch fell in. One open per message, client and window.
+    client_hash = models.CharField(max_length=32, blank=True)
+    window_start = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at"]
@@ -380,6 +384,20 @@ class TrackingEvent(models.Model):
             # Reports: events of a mailing's recipients / of one email, by kind.
             models.Index(fields=["mailing_recipient", "kind"], name="trackingevent_recipient_idx"),
             models.Index(fields=["crm_email", "kind"], name="trackingevent_email_idx"),
+        ]
+        constraints = [
+            # massmail.tracking.record_event: INSERT … ON CONFLICT DO NOTHING against these, so a
+            # repeated fetch of one pixel by one client costs one index probe and writes nothing.
+            models.UniqueConstraint(
+                fields=["mailing_recipient", "client_hash", "window_start"],
+                condition=models.Q(kind="open"),
+                name="trackingevent_recipient_open_once",
+            ),
+            models.UniqueConstraint(
+                fields=["crm_email", "client_hash", "window_start"],
+                condition=models.Q(kind="open"),
+                name="trackingevent_email_open_once",
+            ),
         ]
 
     def __str__(self):

@@ -4,6 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# What the demo needs, explicitly (production defaults are the opposite): DEBUG for runserver's
+# static files and error pages, DEMO for the mail sink's pages at /crm/sent-mail/.
+export DEBUG=1 DEMO=1
+
 if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
 fi

@@ -5,7 +5,6 @@ from django.urls import reverse
 
 from crm import inbox
 from crm.models import CrmEmail
-from crm.tests.fixtures import PASSWORD
 from crm.tests.mail_fixtures import *  # noqa: F403
 from crm.tests.mail_fixtures import account_on
 from mailaccounts.models import AccountGrant, EmailAccount, ImapFolder
@@ -78,7 +77,7 @@ def test_drafts_stay_out_of_the_inbox(alice, personal):
 
 
 def logged_in(client, user):
-    assert client.login(username=user.username, password=PASSWORD)
+    client.force_login(user)
     return client
 
 
