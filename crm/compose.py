@@ -20,6 +20,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.html import escape, linebreaks
 
+from crm.files import display_name
 from crm.models import Company, Contact, CrmEmail, CrmEmailAttachment, Deal, Lead, Notification, Request
 from crm.tickets import subject_with_ticket
 from massmail.rendering import html_to_text, make_message_id, render_for_record
@@ -175,7 +176,7 @@ def save_draft(email, data, files=(), remove_attachments=()):
     for upload in files:
         CrmEmailAttachment.objects.create(
             email=email,
-            filename=upload.name[:255],
+            filename=display_name(upload.name),
             content_type=upload.content_type or "application/octet-stream",
             size=upload.size,
             file=upload,
