@@ -42,6 +42,7 @@ from mailaccounts import bounces, linking
 from mailaccounts.mail_parsing import ParsedMessage, parse_headers, parse_message
 from mailaccounts.models import EmailAccount, ImapFolder, Security, SyncRun
 from mailaccounts.smtp import tls_context  # one place decides whom we trust (MAIL_CA_FILE)
+from mailkit.imap import UnsafeImapValue, quote  # every value put into an IMAP command
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +142,10 @@ def login(client: imaplib.IMAP4, account) -> None:
         if account.auth_method != EmailAccount.AuthMethod.PASSWORD:
             _oauth_login(client, account)
         else:
-            client.login(account.login, account.password)
+            quote(account.password)  # refuses a line break; imaplib quotes the password itself
+            client.login(quote(account.login), account.password)
+    except UnsafeImapValue as error:
+        raise SyncError("The user name or password contains a line break; correct it.") from error
     except imaplib.IMAP4.abort as error:
         raise SyncError(f"The server closed the connection during login: {_describe(error)}") from error
     except imaplib.IMAP4.error as error:
@@ -179,10 +183,6 @@ def close(client: imaplib.IMAP4) -> None:
 def _check(typ, data, what):
     if typ != "OK":
         raise SyncError(f"{what} failed: {_describe(imaplib.IMAP4.error(data[0] if data else typ))}")
-
-
-def quote(name: str) -> str:
-    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 # --- folders ------------------------------------------------------------------------------
@@ -318,7 +318,7 @@ def sync_account(account: EmailAccount, time_budget: float | None = None) -> Syn
 
         run.error = str(error)
         record_auth_failure(account, str(error))
-    except SyncError as error:
+    except (SyncError, UnsafeImapValue) as error:
         run.error = str(error)
     except (OSError, imaplib.IMAP4.error) as error:
         run.error = f"The connection to {account.imap_host} failed: {_describe(error)}"

@@ -37,7 +37,11 @@ def offer_email(alice):
 
     acme = Company.objects.create(full_name="Acme", email="info@acme.test", owner=alice)
     return CrmEmail.objects.create(
-        direction="out", owner=alice, company=acme, subject="Offer", recipients="info@acme.test",
+        direction="out",
+        owner=alice,
+        company=acme,
+        subject="Offer",
+        recipients="info@acme.test",
         message_id="<offer-1@crm.test>",
     )
 
@@ -114,7 +118,9 @@ def test_the_message_form_links_attachments_through_the_checked_view(client, ali
     pdf = MessageAttachment(message=message, filename="offer.pdf", content_type="application/pdf")
     pdf.file.save("offer.pdf", ContentFile(b"%PDF"), save=False)
     pdf.save()
-    page = login(client, alice).get(reverse("crm:massmail_message_change", args=[message.pk])).content.decode()
+    page = (
+        login(client, alice).get(reverse("crm:massmail_message_change", args=[message.pk])).content.decode()
+    )
     assert f'href="{download_url(pdf, "message")}"' in page
     assert pdf.file.name not in page
 
