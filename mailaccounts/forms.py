@@ -3,10 +3,11 @@ from django import forms
 from mailaccounts.models import EmailAccount
 from mailaccounts.presets import fill_empty, guess_provider
 
-# Only a superuser sets who owns an account, whether it is the main (VIP) account, how much
-# it may send a day and whether it is switched on; a sales manager re-activates an account
-# by fixing its credentials and passing "Test connection".
-SUPERUSER_FIELDS = ("owner", "is_main", "daily_limit", "is_active", "assignment")
+# Only a superuser sets who owns an account, its address (mail goes out From it, so changing
+# it would let one send as someone else), whether it is the main (VIP) account, how much it
+# may send a day and whether it is switched on; a sales manager re-activates an account by
+# fixing its credentials and passing "Test connection".
+SUPERUSER_FIELDS = ("owner", "email", "is_main", "daily_limit", "is_active", "assignment")
 
 DEFAULT_SMTP_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
 DEFAULT_IMAP_PORTS = {"none": 143, "starttls": 143, "ssl": 993}
