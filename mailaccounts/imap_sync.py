@@ -38,7 +38,7 @@ from django.utils import timezone
 
 from crm.files import display_name
 from crm.models import CrmEmail, CrmEmailAttachment
-from mailaccounts import bounces, linking
+from mailaccounts import bounces, destinations, linking
 from mailaccounts.mail_parsing import ParsedMessage, parse_headers, parse_message
 from mailaccounts.models import EmailAccount, ImapFolder, Security, SyncRun
 from mailaccounts.smtp import tls_context  # one place decides whom we trust (MAIL_CA_FILE)
@@ -112,22 +112,49 @@ class SslClient(_CountingMixin, imaplib.IMAP4_SSL):
     pass
 
 
-def connect(account, timeout: float | None = None) -> imaplib.IMAP4:
-    """A logged-in IMAP connection; SyncError/AuthenticationFailed with a clear message."""
+class _PublicOnly:
+    """Connects only to the public address its host resolved to (mailaccounts/destinations.py);
+    TLS still checks the certificate against the host name."""
+
+    def _create_socket(self, timeout):
+        sock = destinations.connect(self.host, self.port, timeout)
+        if isinstance(self, imaplib.IMAP4_SSL):
+            return self.ssl_context.wrap_socket(sock, server_hostname=self.host)
+        return sock
+
+
+class PublicClient(_PublicOnly, Client):
+    pass
+
+
+class PublicSslClient(_PublicOnly, SslClient):
+    pass
+
+
+def connect(account, timeout: float | None = None, public_only: bool = False) -> imaplib.IMAP4:
+    """A logged-in IMAP connection; SyncError/AuthenticationFailed with a clear message.
+
+    `public_only`: connect only to a public address (a form's connection test)."""
     timeout = timeout or setting("IMAP_TIMEOUT", 30)
     host, port = account.imap_host, account.imap_port
     if not host:
         raise SyncError("No IMAP server is set for this account.")
+    plain, secure = (PublicClient, PublicSslClient) if public_only else (Client, SslClient)
     try:
         if account.imap_security == Security.SSL:
-            client = SslClient(host, port, ssl_context=tls_context(account), timeout=timeout)
+            client = secure(host, port, ssl_context=tls_context(account), timeout=timeout)
         else:
-            client = Client(host, port, timeout=timeout)
+            client = plain(host, port, timeout=timeout)
             if account.imap_security == Security.STARTTLS:
                 client.starttls(ssl_context=tls_context(account))
     except ssl.SSLCertVerificationError as error:
         raise SyncError(f"The certificate of {host} is not trusted: {error.verify_message}.") from error
-    except (OSError, imaplib.IMAP4.error) as error:
+    except imaplib.IMAP4.error as error:
+        # The greeting is whatever listens on that port: it is not repeated to people.
+        raise SyncError(
+            f"Cannot connect to {host}:{port}: it did not answer as an IMAP server should."
+        ) from error
+    except OSError as error:
         raise SyncError(f"Cannot connect to {host}:{port}: {_describe(error)}") from error
     try:
         login(client, account)

@@ -4,6 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The demo's mail sink runs on 127.0.0.1: let the account forms and connection tests reach it.
+export MAIL_ALLOW_PRIVATE_HOSTS=${MAIL_ALLOW_PRIVATE_HOSTS:-true}
+
 if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
 fi
