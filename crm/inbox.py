@@ -317,7 +317,7 @@ def send_daily_digests(now=None):
         message = EmailMessage()
         try:
             message["From"] = address_header(account.display_name, account.email)
-            message["To"] = address_header(user.name, user.email)
+            message["To"] = address_header("", user.email)
         except UnsafeAddress:
             continue  # an address that is not one plain address: no digest rather than a forged one
         message["Subject"] = f"Your CRM mail, {now:%Y-%m-%d}"

@@ -11,6 +11,7 @@ from crm.tests.fixtures import PASSWORD
 from crm.tests.mail_fixtures import *  # noqa: F403
 from crm.tests.mail_fixtures import account_on
 from mailaccounts.models import EmailAccount
+from mailaccounts.tests.test_accounts_page import form_data
 from massmail.mailings import create_mailing
 from massmail.models import Message
 from massmail.rendering import compile_message
@@ -66,32 +67,10 @@ def own_account(alice):
     )
 
 
-def account_form(account, **changes):
-    fields = {
-        "display_name": account.display_name,
-        "reply_to": account.reply_to,
-        "provider": account.provider,
-        "auth_method": account.auth_method,
-        "username": account.username,
-        "smtp_host": account.smtp_host,
-        "smtp_port": account.smtp_port,
-        "smtp_security": account.smtp_security,
-        "imap_host": account.imap_host,
-        "imap_port": account.imap_port,
-        "imap_security": account.imap_security,
-        "sync_from": account.sync_from,
-        "sync_interval": account.sync_interval,
-        "imap_folders-TOTAL_FORMS": "0",
-        "imap_folders-INITIAL_FORMS": "0",
-        "_save": "Save",
-    }
-    return fields | changes
-
-
 def test_a_sales_manager_cannot_change_the_address_of_their_account(client, alice, own_account):
     client.login(username=alice.username, password=PASSWORD)
     url = reverse("crm:mailaccounts_emailaccount_change", args=[own_account.pk])
-    response = client.post(url, account_form(own_account, email="ceo@crm.test", display_name="Alice A."))
+    response = client.post(url, form_data(own_account, email="ceo@crm.test", display_name="Alice A."))
     assert response.status_code == 302, response.context["adminform"].form.errors
     own_account.refresh_from_db()
     assert (own_account.email, own_account.display_name) == ("alice@crm.test", "Alice A.")
@@ -100,7 +79,7 @@ def test_a_sales_manager_cannot_change_the_address_of_their_account(client, alic
 def test_a_superuser_changes_the_address_in_the_admin(client, root, own_account):
     client.login(username=root.username, password=PASSWORD)
     url = reverse("admin:mailaccounts_emailaccount_change", args=[own_account.pk])
-    data = account_form(
+    data = form_data(
         own_account, email="alice.a@crm.test", owner=str(own_account.owner_id), daily_limit="100"
     )
     data |= {

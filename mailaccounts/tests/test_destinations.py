@@ -15,6 +15,7 @@ from django.urls import reverse
 from crm.tests.fixtures import PASSWORD
 from mailaccounts.destinations import RefusedDestination, public_address, refused_kind
 from mailaccounts.models import EmailAccount
+from mailaccounts.tests.test_accounts_page import form_data
 
 BANNER = b'INFO {"server_id":"NATS-SECRET-42","auth_required":false}\r\n'
 
@@ -86,26 +87,9 @@ def account_for(owner, host, port):
     )
 
 
-def form_data(account, **changes):
-    fields = {
-        "display_name": account.display_name,
-        "reply_to": account.reply_to,
-        "provider": account.provider,
-        "auth_method": account.auth_method,
-        "username": account.username,
-        "smtp_host": account.smtp_host,
-        "smtp_port": account.smtp_port,
-        "smtp_security": account.smtp_security,
-        "imap_host": account.imap_host,
-        "imap_port": account.imap_port,
-        "imap_security": account.imap_security,
-        "sync_from": account.sync_from,
-        "sync_interval": account.sync_interval,
-        "imap_folders-TOTAL_FORMS": "0",
-        "imap_folders-INITIAL_FORMS": "0",
-        "_test_connection": "Save and test connection",
-    }
-    return fields | changes
+def save_and_test(account, **changes):
+    """The account form as posted with "Save and test connection"."""
+    return form_data(account, _test_connection="Save and test connection", **changes)
 
 
 def page_messages(response):
@@ -130,7 +114,7 @@ def test_a_sales_manager_cannot_point_the_form_at_a_private_address(
     client.login(username=alice.username, password=PASSWORD)
     url = reverse("crm:mailaccounts_emailaccount_change", args=[account.pk])
 
-    response = client.post(url, form_data(account, smtp_host=host, smtp_port=listener.port))
+    response = client.post(url, save_and_test(account, smtp_host=host, smtp_port=listener.port))
 
     assert response.status_code == 200  # the form again, with the reason
     errors = response.context["adminform"].form.errors["smtp_host"]
@@ -147,7 +131,7 @@ def test_the_connection_test_refuses_a_private_server_already_on_the_account(
     client.login(username=alice.username, password=PASSWORD)
     url = reverse("crm:mailaccounts_emailaccount_change", args=[account.pk])
 
-    response = client.post(url, form_data(account), follow=True)
+    response = client.post(url, save_and_test(account), follow=True)
 
     text = page_messages(response)
     assert "SMTP: 127.0.0.1 resolves to a loopback address" in text
@@ -160,7 +144,7 @@ def test_an_ipv6_loopback_server_is_refused_too(client, alice, listener_v6, priv
     account = account_for(alice, "::1", listener_v6.port)
     client.login(username=alice.username, password=PASSWORD)
     url = reverse("crm:mailaccounts_emailaccount_change", args=[account.pk])
-    response = client.post(url, form_data(account), follow=True)
+    response = client.post(url, save_and_test(account), follow=True)
     assert "::1 resolves to a loopback address" in page_messages(response)
     assert listener_v6.connections == 0
 
@@ -171,7 +155,7 @@ def test_a_superuser_may_test_a_loopback_server_and_never_sees_its_banner(
     account = account_for(root, "127.0.0.1", listener.port)
     client.login(username=root.username, password=PASSWORD)
     url = reverse("admin:mailaccounts_emailaccount_change", args=[account.pk])
-    data = form_data(
+    data = save_and_test(
         account,
         email=account.email,
         owner=str(root.pk),
@@ -195,7 +179,7 @@ def test_the_operator_setting_lets_a_sales_manager_reach_loopback(client, alice,
     account = account_for(alice, "127.0.0.1", listener.port)
     client.login(username=alice.username, password=PASSWORD)
     url = reverse("crm:mailaccounts_emailaccount_change", args=[account.pk])
-    client.post(url, form_data(account), follow=True)
+    client.post(url, save_and_test(account), follow=True)
     assert listener.connections >= 1
 
 
