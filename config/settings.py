@@ -138,7 +138,6 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
-MEDIA_URL = "media/"
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "media"))
 
 # Secrets at rest (email account passwords and OAuth tokens). A comma-separated list of
@@ -167,6 +166,20 @@ IMAP_ATTACHMENT_MAX_BYTES = env.int("IMAP_ATTACHMENT_MAX_BYTES", default=10 * 10
 IMAP_TIMEOUT = env.int("IMAP_TIMEOUT", default=30)
 IMAP_SYNC_NOW_SECONDS = env.int("IMAP_SYNC_NOW_SECONDS", default=20)
 IMAP_SYNC_LEASE_SECONDS = env.int("IMAP_SYNC_LEASE_SECONDS", default=600)
+
+# --- Security of mail surfaces (issue 12: files, IMAP, outgoing connections) ---------------------
+# Stored files (crm/files.py) are never served from a URL of their own (no MEDIA_URL): only the
+# checked download view sends them, through django-sendfile2. The default backend streams them
+# from Django; behind nginx set "django_sendfile.backends.nginx" and SENDFILE_URL to an
+# `internal` location aliased to MEDIA_ROOT (README "Attachments").
+SENDFILE_BACKEND = env("SENDFILE_BACKEND", default="crm.file_streaming")
+SENDFILE_ROOT = MEDIA_ROOT
+SENDFILE_URL = env("SENDFILE_URL", default="/protected-files")
+# "Save and test connection" and the account form connect only to public addresses, after DNS
+# resolution, for everyone but superusers; set this to allow loopback and private networks
+# (the demo and the test suite, whose mail servers run on 127.0.0.1).
+MAIL_ALLOW_PRIVATE_HOSTS = env.bool("MAIL_ALLOW_PRIVATE_HOSTS", default=False)
+# --- end of issue 12 block ---------------------------------------------------------------------
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/0")
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=None)

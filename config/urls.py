@@ -1,5 +1,4 @@
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
@@ -25,6 +24,5 @@ urlpatterns = [
     path("crm/", crm_site.urls),
     path("m/", include("massmail.urls")),
 ]
-
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Stored files have no URL of their own, in development too: only `mail:file` (crm/files.py)
+# sends them, after checking who may see them.

@@ -20,8 +20,10 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.html import escape, linebreaks
 
+from crm.files import display_name
 from crm.models import Company, Contact, CrmEmail, CrmEmailAttachment, Deal, Lead, Notification, Request
 from crm.tickets import subject_with_ticket
+from mailkit.headers import address_header, one_line
 from massmail.rendering import html_to_text, make_message_id, render_for_record
 
 RECORD_MODELS = {"request": Request, "deal": Deal, "contact": Contact, "company": Company, "lead": Lead}
@@ -175,7 +177,7 @@ def save_draft(email, data, files=(), remove_attachments=()):
     for upload in files:
         CrmEmailAttachment.objects.create(
             email=email,
-            filename=upload.name[:255],
+            filename=display_name(upload.name),
             content_type=upload.content_type or "application/octet-stream",
             size=upload.size,
             file=upload,
@@ -243,13 +245,13 @@ def build_message(email, html=None, subject=None):
     """The EmailMessage of a claimed CrmEmail (headers, alternatives, attachments)."""
     account = email.account
     message = EmailMessage()
-    message["From"] = str(account) if account.display_name else account.email
+    message["From"] = address_header(account.display_name, account.email)
     message["To"] = email.recipients
     if email.cc:
         message["Cc"] = email.cc
     if account.reply_to:
-        message["Reply-To"] = account.reply_to
-    message["Subject"] = subject if subject is not None else email.subject
+        message["Reply-To"] = address_header("", account.reply_to)
+    message["Subject"] = one_line(subject if subject is not None else email.subject)
     message["Date"] = format_datetime(timezone.now())
     message["Message-ID"] = email.message_id
     if email.in_reply_to:
@@ -344,6 +346,8 @@ def send_email(email, user=None, from_statuses=(CrmEmail.Status.DRAFT,)):
         message = build_message(email, html=tracked_html, subject=subject)
     except OSError as error:  # an attachment's file is gone from storage
         return _fail(email, "An attachment could not be read; remove it and attach it again.", repr(error))
+    except ValueError as error:  # a header that cannot be written safely (UnsafeAddress, a line break)
+        return _fail(email, f"The message could not be built: {error}", repr(error))
     to_addrs = [a for field in (email.recipients, email.cc, email.bcc) for a in parse_addresses(field)]
     with AccountMailer(email.account) as mailer:
         result = mailer.send(message, from_addr=email.account.email, to_addrs=to_addrs)

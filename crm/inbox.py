@@ -10,6 +10,7 @@ from django.db.models.functions import Cast, Coalesce, NullIf
 from django.utils import timezone
 
 from crm.models import CrmEmail, Notification
+from mailkit.headers import UnsafeAddress, address_header
 
 MESSAGE_ID_RE = re.compile(r"<[^<>\s]+>")
 # Incoming mail older than this when first seen (a first sync of months of mail) is stored
@@ -314,7 +315,11 @@ def send_daily_digests(now=None):
         if not text or account is None:
             continue
         message = EmailMessage()
-        message["From"], message["To"] = account.email, user.email
+        try:
+            message["From"] = address_header(account.display_name, account.email)
+            message["To"] = address_header("", user.email)
+        except UnsafeAddress:
+            continue  # an address that is not one plain address: no digest rather than a forged one
         message["Subject"] = f"Your CRM mail, {now:%Y-%m-%d}"
         message.set_content(text)
         with AccountMailer(account) as mailer:

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import IntegrityError, models, transaction
 
+from crm.files import RandomName
 from crm.scoping import DepartmentFromOwner, OwnedQuerySet
 from crm.tickets import new_ticket
 
@@ -376,14 +377,22 @@ class CrmEmail(models.Model):
         return self.request or self.deal or self.contact or self.lead or self.company
 
 
+class CrmEmailAttachmentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Attachments of mail the user may see (the download view, crm/files.py)."""
+        return self.filter(email__in=CrmEmail.objects.visible_to(user))
+
+
 class CrmEmailAttachment(models.Model):
     email = models.ForeignKey(CrmEmail, on_delete=models.CASCADE, related_name="attachments")
     filename = models.CharField(max_length=255)
     content_type = models.CharField(max_length=255, default="application/octet-stream")
     size = models.PositiveIntegerField(default=0, help_text="Size of the original part in bytes")
-    file = models.FileField(upload_to="attachments/%Y/%m/", blank=True)
+    file = models.FileField(upload_to=RandomName("attachments"), blank=True)
     content_id = models.CharField(max_length=255, blank=True)
     truncated = models.BooleanField(default=False, help_text="Over the size cap: not stored")
+
+    objects = CrmEmailAttachmentQuerySet.as_manager()
 
     def __str__(self):
         return self.filename

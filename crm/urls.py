@@ -14,6 +14,7 @@ def staff(view):
 
 urlpatterns = [
     path("", staff(views.inbox_view), name="inbox"),
+    path("files/<str:kind>/<int:pk>/", staff(views.stored_file), name="file"),
     path("thread/", staff(views.thread_view), name="thread"),
     path("read/", staff(views.mark_read), name="mark_read"),
     path("assign/", staff(views.assign_view), name="assign"),

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from crm import compose, inbox
+from crm import compose, files, inbox
 from crm.forms import AssignForm, ComposeForm, EmailTemplateForm
 from crm.models import CrmEmail, EmailTemplate
 from crm.site import crm_site
@@ -96,6 +96,11 @@ def delete_draft(request, pk):
 
 def drafts(request):
     return _page(request, "crm/drafts.html", "Drafts and scheduled", emails=compose.drafts_of(request.user))
+
+
+def stored_file(request, kind, pk):
+    """Download an attachment of mail the user may see (crm/files.py)."""
+    return files.serve(request, files.find(request.user, kind, pk))
 
 
 # --- inbox -------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
+from crm.files import StoredFileInput, display_name
 from crm.roles import Role, role_of
 from crm.site import ScopedAdmin, crm_site
 from massmail import mailings, previews
@@ -102,6 +103,11 @@ class AttachmentInline(admin.TabularInline):
     extra = 0
     verbose_name = "attachment or inline image"
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "file":
+            kwargs["widget"] = StoredFileInput("message")  # linked through the checked view
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
 
 @admin.register(Signature, site=crm_site)
 class SignatureAdmin(AuthoredAdmin):
@@ -129,7 +135,7 @@ class MessageAdmin(AuthoredAdmin):
         for attachment in formset.save(commit=False):
             upload = attachment.file
             if not attachment.filename and upload:
-                attachment.filename = upload.name.rsplit("/", 1)[-1][:255]
+                attachment.filename = display_name(upload.name)
             content_type = getattr(getattr(upload, "file", None), "content_type", None)
             if content_type:
                 attachment.content_type = content_type

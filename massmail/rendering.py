@@ -38,6 +38,8 @@ from django.template.base import VariableNode
 from django.urls import reverse
 from django.utils import timezone
 
+from mailkit.headers import address_header, has_line_break, one_line
+
 VARIABLES = ("first_name", "last_name", "full_name", "company", "email", "unsubscribe_url", "user")
 USER_VARIABLES = ("name", "first_name", "last_name", "email")
 KNOWN_VARIABLES = (
@@ -87,16 +89,7 @@ def make_message_id() -> str:
 
 # --- header safety --------------------------------------------------------------------------
 
-_LINE_BREAKS = re.compile(r"[\r\n\x00\u2028\u2029\x85\x0b\x0c]+")
-
-
-def one_line(value) -> str:
-    """A header value with every line break made a space: nothing can start a new header."""
-    return _LINE_BREAKS.sub(" ", str(value or "")).strip()
-
-
-def has_line_break(value) -> bool:
-    return bool(_LINE_BREAKS.search(str(value or "")))
+# `one_line`, `has_line_break` and `address_header` live in mailkit/headers.py (one home).
 
 
 class RenderError(ValueError):
@@ -349,12 +342,10 @@ class CompiledMessage:
 
         message = EmailMessage(policy=POLICY)
         _set(message, "Subject", subject)
-        _set(
-            message, "From", email.utils.formataddr((one_line(account.display_name), one_line(account.email)))
-        )
+        _set(message, "From", address_header(account.display_name, account.email))
         _set(message, "To", email.utils.formataddr((one_line(_recipient_name(recipient)), address)))
         if account.reply_to:
-            _set(message, "Reply-To", one_line(account.reply_to))
+            _set(message, "Reply-To", address_header("", account.reply_to))
         _set(message, "Date", email.utils.format_datetime(timezone.now()))
         _set(message, "Message-ID", one_line(recipient.message_id))
         _set(message, "List-Id", self.list_id)
