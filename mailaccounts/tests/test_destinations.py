@@ -12,7 +12,6 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from crm.tests.fixtures import PASSWORD
 from mailaccounts.destinations import RefusedDestination, public_address, refused_kind
 from mailaccounts.models import EmailAccount
 from mailaccounts.tests.test_accounts_page import form_data
@@ -111,7 +110,7 @@ def test_a_sales_manager_cannot_point_the_form_at_a_private_address(
     client, alice, listener, private_hosts_refused, host, kind
 ):
     account = account_for(alice, "smtp.example.com", 587)
-    client.login(username=alice.username, password=PASSWORD)
+    client.force_login(alice)
     url = reverse("crm:mailaccounts_emailaccount_change", args=[account.pk])
 
     response = client.post(url, save_and_test(account, smtp_host=host, smtp_port=listener.port))
@@ -128,7 +127,7 @@ def test_the_connection_test_refuses_a_private_server_already_on_the_account(
     client, alice, listener, private_hosts_refused
 ):
     account = account_for(alice, "127.0.0.1", listener.port)  # e.g. set before this check existed
-    client.login(username=alice.username, password=PASSWORD)
+    client.force_login(alice)
     url = reverse("crm:mailaccounts_emailaccount_change", args=[account.pk])
 
     response = client.post(url, save_and_test(account), follow=True)
@@ -142,7 +141,7 @@ def test_the_connection_test_refuses_a_private_server_already_on_the_account(
 
 def test_an_ipv6_loopback_server_is_refused_too(client, alice, listener_v6, private_hosts_refused):
     account = account_for(alice, "::1", listener_v6.port)
-    client.login(username=alice.username, password=PASSWORD)
+    client.force_login(alice)
     url = reverse("crm:mailaccounts_emailaccount_change", args=[account.pk])
     response = client.post(url, save_and_test(account), follow=True)
     assert "::1 resolves to a loopback address" in page_messages(response)
@@ -153,7 +152,7 @@ def test_a_superuser_may_test_a_loopback_server_and_never_sees_its_banner(
     client, root, listener, private_hosts_refused
 ):
     account = account_for(root, "127.0.0.1", listener.port)
-    client.login(username=root.username, password=PASSWORD)
+    client.force_login(root)
     url = reverse("admin:mailaccounts_emailaccount_change", args=[account.pk])
     data = save_and_test(
         account,
@@ -177,7 +176,7 @@ def test_a_superuser_may_test_a_loopback_server_and_never_sees_its_banner(
 def test_the_operator_setting_lets_a_sales_manager_reach_loopback(client, alice, listener, settings):
     settings.MAIL_ALLOW_PRIVATE_HOSTS = True
     account = account_for(alice, "127.0.0.1", listener.port)
-    client.login(username=alice.username, password=PASSWORD)
+    client.force_login(alice)
     url = reverse("crm:mailaccounts_emailaccount_change", args=[account.pk])
     client.post(url, save_and_test(account), follow=True)
     assert listener.connections >= 1
