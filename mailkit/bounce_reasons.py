@@ -73,8 +73,9 @@ HARD_REASONS = frozenset(
 
 # An enhanced status code, not a piece of an IP address or a version number.
 STATUS_RE = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d]|\.\d)")
-# An SMTP reply code at the start of a reply line ("550 …", "550-…", "#550 …", "said: 550 …").
-SMTP_CODE_RE = re.compile(r"(?<![\w.#-])#?([245]\d\d)(?=[ -]\S|\s*$)", re.MULTILINE)
+# An SMTP reply code where a reply starts: a line's start, or after "said:", "smtp;", "#", "<<<",
+# "returned '" and the like; never a number inside a sentence ("after 550 seconds").
+SMTP_CODE_RE = re.compile(r"(?:^|[:;'#(<>])[ \t]*#?([245]\d\d)(?=[ -]\S|\s*$)", re.MULTILINE)
 
 
 def _table(*rows: tuple[str, Reason]) -> list[tuple[re.Pattern, Reason]]:
@@ -161,7 +162,7 @@ TEXT_PATTERNS = _table(
         Reason.DISABLED,
     ),
     (
-        r"user ?unknown|unknown (user|recipient|local ?part|mailbox|address)|no such (user|recipient|"
+        r"user ?unknown|unknown (user|recipient|local[ -]?part|mailbox|address)|no such (user|recipient|"
         r"mailbox|address|account|person)|(user|recipient|mailbox|address|account) "
         r"(does not|doesn't|did not) exist|does not exist|doesn't exist|"
         r"(user|recipient|mailbox|address|account) (not found|unknown|invalid)|"

@@ -21,9 +21,12 @@ the text), so the caller finds the recipient row by Message-ID first, else by ad
 
 from __future__ import annotations
 
+import base64
+import binascii
 import email
 import email.header
 import email.utils
+import quopri
 import re
 from dataclasses import dataclass
 from email.message import Message
@@ -233,11 +236,28 @@ def _delivery_status(message: Message) -> list[tuple[str, str, str, str]]:
 
 def _field_blocks(part: Message) -> list[Message]:
     blocks = part.get_payload()
-    if isinstance(blocks, list):
+    encoding = str(part.get("Content-Transfer-Encoding", "")).strip().lower()
+    if isinstance(blocks, list) and encoding not in ("base64", "quoted-printable"):
         return blocks
-    # A part the parser left as text (a transfer encoding, bare LFs): split the groups ourselves.
-    text = _part_text(part)
+    # A part the parser could not split into field groups (a transfer encoding): split it here.
+    if isinstance(blocks, list):
+        encoded = "\n".join(b.get_payload() for b in blocks if isinstance(b.get_payload(), str))
+        text = _decode_transfer(encoded, encoding)
+    else:
+        text = _part_text(part)
     return [email.message_from_string(b.strip()) for b in re.split(r"\r?\n[ \t]*\r?\n", text) if b.strip()]
+
+
+def _decode_transfer(text: str, encoding: str) -> str:
+    try:
+        data = (
+            base64.b64decode(text)
+            if encoding == "base64"
+            else quopri.decodestring(text.encode("ascii", "replace"))
+        )
+    except (binascii.Error, ValueError):
+        return ""
+    return data.decode("utf-8", "replace")
 
 
 def _heuristic_addresses(message: Message, notice: str) -> tuple[list[str], list[str]]:
@@ -247,17 +267,25 @@ def _heuristic_addresses(message: Message, notice: str) -> tuple[list[str], list
     their address check) and sometimes take a forwarding hint ("please try <new@…>") for one,
     so the addresses the notice names are kept to the original's recipients where it was
     returned, and when the detectors find nothing, those recipients the notice names are taken."""
+    try:
+        found = all_failures(message)
+    except Exception:  # a detector that trips over a malformed message has found nothing
+        found = (frozenset(), frozenset())
     temporary, permanent = (
-        sorted({a.decode("ascii", "replace").strip().strip("<>").lower() for a in found} - {""})
-        for found in all_failures(message)
+        sorted({a.decode("ascii", "replace").strip().strip("<>").lower() for a in addresses if b"@" in a})
+        for addresses in found
     )
     recipients = _original_recipients(message)
-    if not temporary and not permanent:
-        permanent = _named_addresses(message, notice, recipients)
     if recipients:
-        temporary = [a for a in temporary if a in recipients] or temporary
-        permanent = [a for a in permanent if a in recipients] or permanent
-    return [a for a in temporary if "@" in a], [a for a in permanent if "@" in a]
+        on_list = [a for a in temporary if a in recipients], [a for a in permanent if a in recipients]
+        if any(on_list):
+            return on_list
+    elif temporary or permanent:
+        return temporary, permanent
+    named = _named_addresses(message, notice, recipients)
+    if named:
+        return [], named
+    return temporary, permanent  # an alias or a list expanded to an address the original never named
 
 
 def _original_recipients(message: Message) -> set[str]:

@@ -1217,7 +1217,7 @@ FAMILIES = {
     "sendmail_old": (
         sendmail_old,
         "pre-DSN Sendmail plain text: transcript, 'addresses had permanent errors', 'Unsent message follows'",
-        [],
+        [R("5.1.1", "550 5.1.1 <{a}>... User unknown", "user_unknown", True)],
         8,
     ),
     "exim": (
@@ -1237,7 +1237,7 @@ FAMILIES = {
     "exim_old": (
         exim_old,
         "Exim 3 plain text without X-Failed-Recipients: 'could not be delivered to all of its recipients'",
-        [],
+        [R("5.0.0", '550 Unknown local-part "{u}" in domain "{d}"', "user_unknown", True)],
         8,
     ),
     "qmail": (
