@@ -79,7 +79,8 @@ SMTP_CODE_RE = re.compile(r"(?:^|[:;'#(<>])[ \t]*#?([245]\d\d)(?=[ -]\S|\s*$)", 
 
 
 def _table(*rows: tuple[str, Reason]) -> list[tuple[re.Pattern, Reason]]:
-    return [(re.compile(pattern, re.IGNORECASE), reason) for pattern, reason in rows]
+    # Matched against lower-cased text: much faster than re.IGNORECASE on long alternations.
+    return [(re.compile(pattern), reason) for pattern, reason in rows]
 
 
 # Read top to bottom; the first match wins.
@@ -241,6 +242,7 @@ def classify(status: str, smtp_code: str | int | None, text: str) -> tuple[Reaso
 
 def reason_in_text(text: str) -> Reason | None:
     """The reason the words of a reply or notice name, or None when they name none we know."""
+    text = text.lower()
     for pattern, reason in TEXT_PATTERNS:
         if pattern.search(text):
             return reason

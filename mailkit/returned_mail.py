@@ -31,6 +31,7 @@ import re
 from dataclasses import dataclass
 from email.message import Message
 from enum import StrEnum
+from functools import cached_property
 
 from flufl.bounce import all_failures
 
@@ -75,6 +76,8 @@ class Returned:
 
 
 NOTHING = Returned(Kind.NONE)
+DSN_TYPES = ("message/delivery-status", "message/global-delivery-status")
+PARAGRAPH_RE = re.compile(r"\r?\n[ \t]*\r?\n")
 
 SURROGATE_RE = re.compile("[\udc80-\udcff]")
 MESSAGE_ID_RE = re.compile(r"<[^<>\s]+@[^<>\s]+>")
@@ -113,7 +116,7 @@ FINAL_RE = re.compile(
 )
 # Where a bounce starts quoting the original: what follows is not the bounce's own words.
 RETURNED_COPY_RE = re.compile(
-    r"^.*(below this line is a copy|copy of (the|your) (original )?message|original message (follows|"
+    r"(below this line is a copy|copy of (the|your) (original )?message|original message (follows|"
     r"headers|details)|returned mail follows|unsent message follows|header of the original|"
     r"included is a copy|original message header|message headers follow|-----original message-----|"
     r"\*+ end of message \*+)",
@@ -141,97 +144,290 @@ FEEDBACK_SENDER_RE = re.compile(
 
 def read_returned_mail(message: Message) -> Returned:
     """The verdict on one message; an ordinary message gives `Kind.NONE`."""
-    complaint = _read_complaint(message)
+    report = _Report(message)
+    complaint = report.complaint()
     if complaint is not None:
         return complaint
-    if _looks_returned(message):
-        verdict = _read_bounce(message)
-        if verdict is not None:
-            return verdict
-    if _is_auto_reply(message):
-        return Returned(Kind.AUTO_REPLY, message_ids=_returned_ids(message))
+    if report.looks_returned():
+        bounce = report.bounce()
+        if bounce is not None:
+            return bounce
+    if report.is_auto_reply():
+        return Returned(Kind.AUTO_REPLY, message_ids=report.original_ids)
     return NOTHING
 
 
-# --- bounces -----------------------------------------------------------------------------------
+class _Report:
+    """One message being read; each part is walked, decoded and parsed at most once."""
 
+    def __init__(self, message: Message):
+        self.message = message
+        self.subject = _header(message, "Subject")
+        self.content_type = message.get_content_type()
+        self.report_type = str(message.get_param("report-type") or "").lower()
 
-def _looks_returned(message: Message) -> bool:
-    """Whether to look for failures at all: the heuristics must never read a person's mail."""
-    if message.get_content_type() == "multipart/report":
-        return (message.get_param("report-type") or "").lower() in ("delivery-status", "")
-    if message.get("X-Failed-Recipients"):
-        return True
-    sender = _addresses(message, "From")
-    if sender and DAEMON_RE.match(sender[0]):
-        return True
-    if _header(message, "Return-Path").strip() == "<>" and not message.get("Auto-Submitted"):
-        return True
-    subject = _header(message, "Subject")
-    return bool(BOUNCE_SUBJECT_RE.search(subject)) and not FORWARDED_RE.match(subject)
+    @cached_property
+    def parts(self) -> list[Message]:
+        """Every part of the report itself, without descending into a returned message."""
+        found, stack = [], [self.message]
+        while stack:
+            part = stack.pop(0)
+            found.append(part)
+            if part.is_multipart() and part.get_content_maintype() == "multipart":
+                stack[:0] = part.get_payload()
+        return found
 
+    def parts_of_type(self, *content_types: str) -> list[Message]:
+        return [part for part in self.parts if part.get_content_type() in content_types]
 
-def _read_bounce(message: Message) -> Returned | None:
-    ids = _returned_ids(message)
-    notice = _notice_text(message)
-    subject = _header(message, "Subject")
-    records = _delivery_status(message)
-    failures = [
-        _failure(address, status, diagnostic)
-        for address, action, status, diagnostic in records
-        if action.startswith(("fail", "error"))
-    ]  # OpenSMTPD says "error"
-    delayed = tuple(a for a, action, _, _ in records if action.startswith("delayed"))
-    if not failures and not delayed:
-        if any(action for _, action, _, _ in records):
-            return Returned(Kind.DELAY, message_ids=ids)  # delivered, relayed, expanded
-        if _is_delay_notice(subject, notice):
-            temporary, permanent = _heuristic_addresses(message, notice)
-            return Returned(Kind.DELAY, delayed=tuple(temporary + permanent), message_ids=ids)
-        temporary, permanent = _heuristic_addresses(message, notice)
-        failures = [_failure(address, "", _words_about(address, notice, subject)) for address in permanent]
-        if not failures and temporary:
-            return Returned(Kind.DELAY, delayed=tuple(temporary), message_ids=ids)
-    if not failures:
-        return Returned(Kind.DELAY, delayed=delayed, message_ids=ids) if delayed else None
-    return Returned(Kind.BOUNCE, failures=tuple(_unique(failures)), delayed=delayed, message_ids=ids)
+    @cached_property
+    def text_parts(self) -> list[str]:
+        return [_part_text(p) for p in self.parts_of_type("text/plain") if not p.get_filename()]
 
+    @cached_property
+    def notice(self) -> str:
+        """The report's human-readable words, up to where it quotes the original."""
+        texts = self.text_parts or [_html_text(p) for p in self.parts_of_type("text/html")]
+        text = "\n\n".join(texts).replace("\r\n", "\n")
+        cut = RETURNED_COPY_RE.search(text)
+        return text[: text.rfind("\n", 0, cut.start()) + 1] if cut else text
 
-def _failure(address: str, status: str, diagnostic: str) -> Failure:
-    reason, hard = classify(status, None, diagnostic)
-    return Failure(
-        address=address,
-        status=status if status and not status.endswith(".0.0") else find_status(diagnostic) or status,
-        smtp_code=find_smtp_code(diagnostic),
-        diagnostic=_one_line(diagnostic)[:1000],
-        reason=reason,
-        hard=hard,
-    )
+    @cached_property
+    def status_blocks(self) -> list[Message]:
+        return [b for p in self.parts_of_type(*DSN_TYPES) for b in _field_blocks(p)]
 
+    @cached_property
+    def originals(self) -> list[Message]:
+        """The original as returned: `message/rfc822` parts, `text/rfc822-headers` parsed, or the
+        headers a plain-text bounce quotes after its own words."""
+        found = []
+        for part in self.parts:
+            content_type = part.get_content_type()
+            if content_type in ("message/rfc822", "message/global"):
+                payload = part.get_payload()
+                inner = payload[0] if isinstance(payload, list) and payload else payload
+                if isinstance(inner, Message):
+                    found.append(inner)
+                elif isinstance(inner, str):
+                    found.append(email.message_from_string(inner))
+            elif content_type in ("text/rfc822-headers", "text/global-headers"):
+                found.append(email.message_from_string(_part_text(part).lstrip()))
+        if not found and self.content_type == "text/plain" and self.text_parts:
+            quoted = _quoted_original(self.text_parts[0])
+            if quoted is not None:
+                found.append(quoted)
+        return found
 
-def _delivery_status(message: Message) -> list[tuple[str, str, str, str]]:
-    """(address, action, status, diagnostic) of each recipient block of each DSN part."""
-    records = []
-    for part in _parts(message):
-        if part.get_content_type() not in ("message/delivery-status", "message/global-delivery-status"):
-            continue
-        for block in _field_blocks(part):
-            recipient = block.get("Final-Recipient") or block.get("Original-Recipient")
-            if not recipient:
-                continue  # the per-message block
-            address = _address_in(str(recipient).rpartition(";")[2] or str(recipient))
+    @cached_property
+    def original_ids(self) -> tuple[str, ...]:
+        ids = [
+            i
+            for original in self.originals
+            for i in MESSAGE_ID_RE.findall(str(original.get("Message-ID", "")))
+        ]
+        for block in self.status_blocks:
+            ids += MESSAGE_ID_RE.findall(str(block.get("X-Original-Message-ID", "")))
+        for text in self.text_parts:
+            ids += QUOTED_MESSAGE_ID_RE.findall(text)
+        own = MESSAGE_ID_RE.findall(str(self.message.get("Message-ID", "")))
+        return tuple(i for i in dict.fromkeys(ids) if i not in own)
+
+    @cached_property
+    def original_recipients(self) -> set[str]:
+        return {
+            a for original in self.originals for a in _addresses(original, "To") + _addresses(original, "Cc")
+        }
+
+    # --- bounces ---------------------------------------------------------------------------
+
+    def looks_returned(self) -> bool:
+        """Whether to look for failures at all: the heuristics must never read a person's mail."""
+        if self.content_type == "multipart/report":
+            return self.report_type in ("delivery-status", "")
+        if self.message.get("X-Failed-Recipients"):
+            return True
+        sender = _addresses(self.message, "From")
+        if sender and DAEMON_RE.match(sender[0]):
+            return True
+        if _header(self.message, "Return-Path") == "<>" and not self.message.get("Auto-Submitted"):
+            return True
+        return bool(BOUNCE_SUBJECT_RE.search(self.subject)) and not FORWARDED_RE.match(self.subject)
+
+    def bounce(self) -> Returned | None:
+        """A bounce or a delivery notice; None when nothing in it names a failed address."""
+        records = self.delivery_status()
+        # OpenSMTPD writes the non-standard "Action: error".
+        failures = [
+            self.failure(a, s, d) for a, action, s, d in records if action.startswith(("fail", "error"))
+        ]
+        delayed = tuple(a for a, action, _, _ in records if action.startswith("delayed"))
+        if records and not failures:
+            # Delayed, or a success notice (delivered, relayed, expanded).
+            return Returned(Kind.DELAY, delayed=delayed, message_ids=self.original_ids)
+        if not records:
+            temporary, permanent = self.heuristic_addresses()
+            if self.is_delay_notice() or (temporary and not permanent):
+                return Returned(
+                    Kind.DELAY, delayed=tuple(temporary + permanent), message_ids=self.original_ids
+                )
+            failures = [self.failure(a, "", self.words_about(a)) for a in permanent]
+        if not failures:
+            return None
+        return Returned(
+            Kind.BOUNCE, failures=_unique(failures), delayed=delayed, message_ids=self.original_ids
+        )
+
+    def failure(self, address: str, status: str, diagnostic: str) -> Failure:
+        if not diagnostic:
+            diagnostic = self.words_about(address)
+        reason, hard = classify(status, None, diagnostic)
+        return Failure(
+            address=address,
+            status=status if status and not status.endswith(".0.0") else find_status(diagnostic) or status,
+            smtp_code=find_smtp_code(diagnostic),
+            diagnostic=_one_line(diagnostic)[:1000],
+            reason=reason,
+            hard=hard,
+        )
+
+    def delivery_status(self) -> list[tuple[str, str, str, str]]:
+        """(address, action, status, diagnostic) of each recipient block of the DSN parts."""
+        records = []
+        for block in self.status_blocks:
+            recipient = str(block.get("Final-Recipient") or block.get("Original-Recipient") or "")
+            address = _address_in(recipient.rpartition(";")[2])
             if not address:
-                continue
+                continue  # the per-message block
             diagnostic = _one_line(str(block.get("Diagnostic-Code", "")))
-            diagnostic = diagnostic.partition(";")[2].strip() if ";" in diagnostic[:12] else diagnostic
+            if ";" in diagnostic[:12]:
+                diagnostic = diagnostic.partition(";")[2].strip()  # "smtp; 550 …"
             status = find_status(str(block.get("Status", "")))
             action = _one_line(str(block.get("Action", ""))).lower() or (
                 "failed" if status[:1] == "5" else ""
             )
-            if action.startswith("fail") and not diagnostic:
-                diagnostic = _words_about(address, _notice_text(message), "")
             records.append((address, action, status, diagnostic))
-    return records
+        return records
+
+    def heuristic_addresses(self) -> tuple[list[str], list[str]]:
+        """(temporary, permanent) failed addresses of a bounce in a server's own format.
+
+        flufl.bounce's detectors first. They drop some good addresses (a hyphen in the domain
+        fails their address check) and sometimes take a forwarding hint ("please try <new@…>")
+        for one, so their addresses are kept to the original's recipients where it was returned,
+        and when they find none, the recipients the notice names are taken."""
+        try:
+            found = all_failures(self.message)
+        except Exception:  # a detector that trips over a malformed message has found nothing
+            found = (frozenset(), frozenset())
+        temporary, permanent = (
+            sorted({a.decode("ascii", "replace").strip().strip("<>").lower() for a in addresses if b"@" in a})
+            for addresses in found
+        )
+        recipients = self.original_recipients
+        if recipients:
+            on_list = [a for a in temporary if a in recipients], [a for a in permanent if a in recipients]
+            if any(on_list):
+                return on_list
+        elif temporary or permanent:
+            return temporary, permanent
+        named = self.named_addresses()
+        if named:
+            return [], named
+        return temporary, permanent  # an alias or a list expanded to an address the original never named
+
+    def named_addresses(self) -> list[str]:
+        """The addresses the notice names that are neither ours nor a mail daemon's (and are the
+        original's recipients, when it was returned)."""
+        ours = set(_addresses(self.message, "From") + _addresses(self.message, "To"))
+        for original in self.originals:
+            ours.update(_addresses(original, "From") + _addresses(original, "Sender"))
+        named = dict.fromkeys(a.lower() for a in ADDRESS_RE.findall(self.notice))
+        named = [a for a in named if a not in ours and not DAEMON_RE.match(a)]
+        recipients = self.original_recipients
+        return [a for a in named if a in recipients] if recipients else named
+
+    def is_delay_notice(self) -> bool:
+        if DELAY_RE.search(self.subject):
+            return True
+        head = self.notice[:1500]
+        return bool(DELAY_RE.search(head)) and not FINAL_RE.search(head) and not FINAL_RE.search(self.subject)
+
+    def words_about(self, address: str) -> str:
+        """The report's own words about one address: the first paragraph naming it that says why
+        (with the next one when the reason follows the address), else the whole notice, as in
+        Domino's "was not delivered to: … because: …"."""
+        notice = self.notice
+        lowered = notice.lower()
+        at = lowered.find(address)
+        while at >= 0:
+            paragraphs = PARAGRAPH_RE.split(notice[at:], maxsplit=2)
+            for words in (paragraphs[0], " ".join(paragraphs[:2])):
+                if _says_why(words.replace(address, "")):
+                    return _one_line(words)[:1000]
+            at = lowered.find(address, at + len(address))
+        return _one_line(f"{self.subject} {notice}")[:1000]
+
+    # --- complaints --------------------------------------------------------------------------
+
+    def complaint(self) -> Returned | None:
+        if self.content_type == "multipart/report" and self.report_type == "feedback-report":
+            fields = self.feedback_fields()
+            feedback_type = _one_line(str(fields.get("Feedback-Type", ""))).lower()
+            if feedback_type not in FEEDBACK_COMPLAINTS:
+                return NOTHING  # not-spam, auth-failure (RFC 6591): reports, not complaints
+            named = fields.get_all("Original-Rcpt-To", []) + fields.get_all("Removal-Recipient", [])
+            complained = [a for value in named if (a := _address_in(str(value)))]
+            return self.complained(complained, feedback_type or "abuse")
+        # Feedback loops that only return the message (Outlook.com JMRP and the like).
+        if not (self.content_type.startswith("multipart/") and self.originals):
+            return None
+        sender = (_addresses(self.message, "From") or [""])[0]
+        if FEEDBACK_SENDER_RE.match(sender) or any(o.get("X-HmXmrOriginalRecipient") for o in self.originals):
+            return self.complained([], "abuse")
+        return None
+
+    def complained(self, complained: list[str], feedback_type: str) -> Returned:
+        for original in self.originals if not complained else []:
+            # The returned message's recipient, unless the provider redacted it.
+            for name in ("X-HmXmrOriginalRecipient", "X-Original-To", "Delivered-To", "To"):
+                complained = [a for a in _addresses(original, name) if "redacted" not in a]
+                if complained:
+                    break
+            if complained:
+                break
+        return Returned(
+            Kind.COMPLAINT,
+            complained=tuple(dict.fromkeys(complained)),
+            feedback_type=feedback_type,
+            message_ids=self.original_ids,
+        )
+
+    def feedback_fields(self) -> Message:
+        for part in self.parts_of_type("message/feedback-report"):
+            payload = part.get_payload()
+            if isinstance(payload, list) and payload:
+                return payload[0]
+            return email.message_from_string(_part_text(part).strip())
+        return Message()
+
+    # --- auto-replies --------------------------------------------------------------------------
+
+    def is_auto_reply(self) -> bool:
+        message = self.message
+        auto_submitted = _header(message, "Auto-Submitted").lower()
+        if auto_submitted and not auto_submitted.startswith("no"):
+            return True
+        if message.get("X-Autoreply") or message.get("X-Autorespond") or message.get("X-Autogenerated"):
+            return True
+        if _header(message, "Precedence").lower() == "auto_reply":
+            return True
+        if self.report_type == "disposition-notification":
+            return True  # a read receipt (RFC 8098)
+        return bool(AUTO_REPLY_SUBJECT_RE.search(self.subject))
+
+
+def _says_why(text: str) -> bool:
+    return bool(find_status(text) or find_smtp_code(text) or reason_in_text(text))
 
 
 def _field_blocks(part: Message) -> list[Message]:
@@ -245,205 +441,18 @@ def _field_blocks(part: Message) -> list[Message]:
         text = _decode_transfer(encoded, encoding)
     else:
         text = _part_text(part)
-    return [email.message_from_string(b.strip()) for b in re.split(r"\r?\n[ \t]*\r?\n", text) if b.strip()]
+    return [email.message_from_string(b.strip()) for b in PARAGRAPH_RE.split(text) if b.strip()]
 
 
 def _decode_transfer(text: str, encoding: str) -> str:
     try:
-        data = (
-            base64.b64decode(text)
-            if encoding == "base64"
-            else quopri.decodestring(text.encode("ascii", "replace"))
-        )
+        if encoding == "base64":
+            data = base64.b64decode(text)
+        else:
+            data = quopri.decodestring(text.encode("ascii", "replace"))
     except (binascii.Error, ValueError):
         return ""
     return data.decode("utf-8", "replace")
-
-
-def _heuristic_addresses(message: Message, notice: str) -> tuple[list[str], list[str]]:
-    """(temporary, permanent) failed addresses of a bounce in a server's own format.
-
-    flufl.bounce's detectors first. They drop some good addresses (a hyphen in the domain fails
-    their address check) and sometimes take a forwarding hint ("please try <new@…>") for one,
-    so the addresses the notice names are kept to the original's recipients where it was
-    returned, and when the detectors find nothing, those recipients the notice names are taken."""
-    try:
-        found = all_failures(message)
-    except Exception:  # a detector that trips over a malformed message has found nothing
-        found = (frozenset(), frozenset())
-    temporary, permanent = (
-        sorted({a.decode("ascii", "replace").strip().strip("<>").lower() for a in addresses if b"@" in a})
-        for addresses in found
-    )
-    recipients = _original_recipients(message)
-    if recipients:
-        on_list = [a for a in temporary if a in recipients], [a for a in permanent if a in recipients]
-        if any(on_list):
-            return on_list
-    elif temporary or permanent:
-        return temporary, permanent
-    named = _named_addresses(message, notice, recipients)
-    if named:
-        return [], named
-    return temporary, permanent  # an alias or a list expanded to an address the original never named
-
-
-def _original_recipients(message: Message) -> set[str]:
-    return {
-        a
-        for original in _returned_messages(message)
-        for a in _addresses(original, "To") + _addresses(original, "Cc")
-    }
-
-
-def _named_addresses(message: Message, notice: str, recipients: set[str]) -> list[str]:
-    """The addresses a notice names that are neither ours nor a mail daemon's."""
-    ours = set(_addresses(message, "From") + _addresses(message, "To") + _addresses(message, "Reply-To"))
-    for original in _returned_messages(message):
-        ours.update(
-            _addresses(original, "From")
-            + _addresses(original, "Sender")
-            + _addresses(original, "Return-Path")
-        )
-    named = [a.lower() for a in ADDRESS_RE.findall(notice)]
-    named = [a for a in dict.fromkeys(named) if a not in ours and not DAEMON_RE.match(a)]
-    if recipients:
-        return [a for a in named if a in recipients]
-    return named
-
-
-def _is_delay_notice(subject: str, notice: str) -> bool:
-    if DELAY_RE.search(subject):
-        return True
-    head = notice[:1500]
-    return bool(DELAY_RE.search(head)) and not FINAL_RE.search(head) and not FINAL_RE.search(subject)
-
-
-def _words_about(address: str, notice: str, subject: str) -> str:
-    """The bounce's own words about one address: the first paragraph naming it that says why
-    (with the next paragraph when the reason follows the address), else the whole notice, as in
-    Domino's "was not delivered to: … because: …"."""
-    lowered = notice.lower()
-    at = lowered.find(address)
-    while at >= 0:
-        paragraphs = re.split(r"\n[ \t]*\n", notice[at:], maxsplit=2)
-        for words in (paragraphs[0], " ".join(paragraphs[:2])):
-            if _says_why(words.replace(address, "")):
-                return _one_line(words)[:1000]
-        at = lowered.find(address, at + len(address))
-    return _one_line(f"{subject} {notice}")[:1000]
-
-
-def _says_why(text: str) -> bool:
-    return bool(find_status(text) or find_smtp_code(text) or reason_in_text(text))
-
-
-# --- complaints ---------------------------------------------------------------------------------
-
-
-def _read_complaint(message: Message) -> Returned | None:
-    report_type = (message.get_param("report-type") or "").lower()
-    if message.get_content_type() == "multipart/report" and report_type == "feedback-report":
-        fields = _feedback_fields(message)
-        feedback_type = _one_line(str(fields.get("Feedback-Type", ""))).lower()
-        if feedback_type not in FEEDBACK_COMPLAINTS:
-            return NOTHING  # not-spam, auth-failure (RFC 6591): reports, not complaints
-        complained = [
-            a
-            for v in fields.get_all("Original-Rcpt-To", []) + fields.get_all("Removal-Recipient", [])
-            if (a := _address_in(str(v)))
-        ]
-        return _complaint(message, complained, feedback_type or "abuse")
-    returned = _returned_messages(message)
-    if returned and (
-        any(r.get("X-HmXmrOriginalRecipient") for r in returned)
-        or FEEDBACK_SENDER_RE.match((_addresses(message, "From") or [""])[0])
-    ):
-        return _complaint(message, [], "abuse")
-    return None
-
-
-def _complaint(message: Message, complained: list[str], feedback_type: str) -> Returned:
-    if not complained:
-        # The returned message's recipient, unless the provider redacted it.
-        for original in _returned_messages(message):
-            for name in ("X-HmXmrOriginalRecipient", "X-Original-To", "Delivered-To", "To"):
-                complained = [a for a in _addresses(original, name) if "redacted" not in a]
-                if complained:
-                    break
-            if complained:
-                break
-    return Returned(
-        Kind.COMPLAINT,
-        complained=tuple(dict.fromkeys(complained)),
-        feedback_type=feedback_type,
-        message_ids=_returned_ids(message),
-    )
-
-
-def _feedback_fields(message: Message) -> Message:
-    for part in _parts(message):
-        if part.get_content_type() == "message/feedback-report":
-            payload = part.get_payload()
-            if isinstance(payload, list) and payload:
-                return payload[0]
-            return email.message_from_string(_part_text(part).strip())
-    return Message()
-
-
-# --- auto-replies -------------------------------------------------------------------------------
-
-
-def _is_auto_reply(message: Message) -> bool:
-    auto_submitted = _header(message, "Auto-Submitted").strip().lower()
-    if auto_submitted and not auto_submitted.startswith("no"):
-        return True
-    if message.get("X-Autoreply") or message.get("X-Autorespond") or message.get("X-Autogenerated"):
-        return True
-    if _header(message, "Precedence").strip().lower() == "auto_reply":
-        return True
-    if (message.get_param("report-type") or "").lower() == "disposition-notification":
-        return True  # a read receipt (RFC 8098)
-    return bool(AUTO_REPLY_SUBJECT_RE.search(_header(message, "Subject")))
-
-
-# --- the original message's Message-IDs ------------------------------------------------------------
-
-
-def _returned_ids(message: Message) -> tuple[str, ...]:
-    ids = []
-    for original in _returned_messages(message):
-        ids += MESSAGE_ID_RE.findall(str(original.get("Message-ID", "")))
-    for part in _parts(message):
-        content_type = part.get_content_type()
-        if content_type in ("message/delivery-status", "message/global-delivery-status"):
-            for block in _field_blocks(part):
-                ids += MESSAGE_ID_RE.findall(str(block.get("X-Original-Message-ID", "")))
-        elif content_type == "text/plain":
-            ids += QUOTED_MESSAGE_ID_RE.findall(_part_text(part))
-    own = MESSAGE_ID_RE.findall(str(message.get("Message-ID", "")))
-    return tuple(i for i in dict.fromkeys(ids) if i not in own)
-
-
-def _returned_messages(message: Message) -> list[Message]:
-    """The original as returned: each `message/rfc822` part, and `text/rfc822-headers` parsed."""
-    found = []
-    for part in _parts(message):
-        content_type = part.get_content_type()
-        if content_type in ("message/rfc822", "message/global"):
-            payload = part.get_payload()
-            inner = payload[0] if isinstance(payload, list) and payload else payload
-            if isinstance(inner, Message):
-                found.append(inner)
-            elif isinstance(inner, str):
-                found.append(email.message_from_string(inner))
-        elif content_type in ("text/rfc822-headers", "text/global-headers"):
-            found.append(email.message_from_string(_part_text(part).lstrip()))
-        elif content_type == "text/plain" and part is message:
-            quoted = _quoted_original(_part_text(part))
-            if quoted is not None:
-                found.append(quoted)
-    return found
 
 
 def _quoted_original(text: str) -> Message | None:
@@ -458,29 +467,6 @@ def _quoted_original(text: str) -> Message | None:
 
 
 # --- reading a message ------------------------------------------------------------------------------
-
-
-def _parts(message: Message):
-    """Every part of the report itself, without descending into a returned message."""
-    stack = [message]
-    while stack:
-        part = stack.pop(0)
-        yield part
-        if part.is_multipart() and part.get_content_maintype() == "multipart":
-            stack[:0] = part.get_payload()
-
-
-def _notice_text(message: Message) -> str:
-    """The bounce's human-readable words: its text parts up to where the original is quoted."""
-    texts = []
-    for part in _parts(message):
-        if part.get_content_type() == "text/plain" and not part.get_filename():
-            texts.append(_part_text(part))
-    if not texts:
-        texts = [_html_text(part) for part in _parts(message) if part.get_content_type() == "text/html"]
-    text = "\n\n".join(texts).replace("\r\n", "\n")
-    cut = RETURNED_COPY_RE.search(text)
-    return text[: cut.start()] if cut else text
 
 
 def _part_text(part: Message) -> str:
@@ -551,8 +537,8 @@ def _one_line(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def _unique(failures: list[Failure]) -> list[Failure]:
+def _unique(failures: list[Failure]) -> tuple[Failure, ...]:
     first: dict[str, Failure] = {}
     for failure in failures:
         first.setdefault(failure.address, failure)
-    return list(first.values())
+    return tuple(first.values())
