@@ -1,12 +1,13 @@
 """read_returned_mail on the labelled corpus (every server family's format) and on broken input."""
 
 import email
+import email.parser
 from collections import Counter
 
 import pytest
 
 from mailkit.bounce_reasons import Reason
-from mailkit.returned_mail import Kind, read_returned_mail
+from mailkit.returned_mail import Kind, may_be_returned, read_returned_mail
 from mailkit.tests.bounce_corpus import FAMILIES, Label, samples
 
 SAMPLES = samples()
@@ -117,3 +118,21 @@ def test_a_delivery_status_part_the_parser_left_as_text_is_still_read():
 def test_broken_input_gives_a_verdict_and_never_raises(raw):
     verdict = verdict_of(raw)
     assert verdict.kind in Kind and not verdict.hard_failures
+
+
+def test_the_headers_alone_tell_which_bodies_to_fetch():
+    for sample in SAMPLES:
+        headers = email.parser.BytesParser().parsebytes(sample.raw, headersonly=True)
+        if sample.family == "ordinary":
+            assert not may_be_returned(headers), sample.name
+        else:
+            assert may_be_returned(headers), sample.name
+
+
+def test_a_person_forwarding_our_message_as_an_attachment_is_no_complaint():
+    (jmrp,) = [s for s in SAMPLES if s.name == "jmrp-outlook-1"]
+    forwarded = jmrp.raw.replace(b"From: staff@hotmail.com", b"From: Pat Buyer <pat@hotmail.com>").replace(
+        b"complaint about message from", b"Fwd: have a look at this offer from"
+    )
+    assert verdict_of(jmrp.raw).kind is Kind.COMPLAINT
+    assert verdict_of(forwarded).kind is Kind.NONE
