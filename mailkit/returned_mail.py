@@ -62,6 +62,7 @@ class Returned:
     failures: tuple[Failure, ...] = ()
     complained: tuple[str, ...] = ()  # addresses a complaint names (empty when redacted)
     feedback_type: str = ""
+    original_mail_from: str = ""  # a complaint's envelope sender: ours, VERP-encoded if we do that
     delayed: tuple[str, ...] = ()
     message_ids: tuple[str, ...] = ()  # of the original message, "<id@host>"
 
@@ -77,6 +78,8 @@ class Returned:
 
 NOTHING = Returned(Kind.NONE)
 DSN_TYPES = ("message/delivery-status", "message/global-delivery-status")
+MAX_ADDRESSES = 100  # one message we sent has a handful of recipients, not thousands
+WORDS_TRIES, WORDS_WINDOW = 10, 4000  # where a notice says why an address failed
 PARAGRAPH_RE = re.compile(r"\r?\n[ \t]*\r?\n")
 
 SURROGATE_RE = re.compile("[\udc80-\udcff]")
@@ -84,7 +87,8 @@ MESSAGE_ID_RE = re.compile(r"<[^<>\s]+@[^<>\s]+>")
 QUOTED_MESSAGE_ID_RE = re.compile(
     r"^[ \t>]*Message-ID:[ \t]*\n?[ \t]*(<[^<>\s]+>)", re.IGNORECASE | re.MULTILINE
 )
-ADDRESS_RE = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+")
+# Starts only where a local part can start, so a long run of letters costs one pass, not n².
+ADDRESS_RE = re.compile(r"(?<![\w.!#$%&'*+/=?^`{|}~-])[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+")
 DAEMON_RE = re.compile(
     r"^(mailer-daemon|mail-daemon|mailerdaemon|postmaster|mdaemon|mailer|mail\.?delivery|"
     r"bounces?|nobody|noreply-dmarc|double-bounce|root)(?:[+@]|$)",
@@ -303,7 +307,7 @@ class _Report:
                 return Returned(
                     Kind.DELAY, delayed=tuple(temporary + permanent), message_ids=self.original_ids
                 )
-            failures = [self.failure(a, "", self.words_about(a)) for a in permanent]
+            failures = [self.failure(a, "", self.words_about(a)) for a in permanent[:MAX_ADDRESSES]]
         if not failures:
             return None
         return Returned(
@@ -326,7 +330,7 @@ class _Report:
     def delivery_status(self) -> list[tuple[str, str, str, str]]:
         """(address, action, status, diagnostic) of each recipient block of the DSN parts."""
         records = []
-        for block in self.status_blocks:
+        for block in self.status_blocks[: MAX_ADDRESSES + 1]:
             recipient = str(block.get("Final-Recipient") or block.get("Original-Recipient") or "")
             address = _address_in(recipient.rpartition(";")[2])
             if not address:
@@ -392,8 +396,10 @@ class _Report:
         notice = self.notice
         lowered = notice.lower()
         at = lowered.find(address)
-        while at >= 0:
-            paragraphs = PARAGRAPH_RE.split(notice[at:], maxsplit=2)
+        for _ in range(WORDS_TRIES):
+            if at < 0:
+                break
+            paragraphs = PARAGRAPH_RE.split(notice[at : at + WORDS_WINDOW], maxsplit=2)
             for words in (paragraphs[0], " ".join(paragraphs[:2])):
                 if _says_why(words.replace(address, "")):
                     return _one_line(words)[:1000]
@@ -410,7 +416,8 @@ class _Report:
                 return NOTHING  # not-spam, auth-failure (RFC 6591): reports, not complaints
             named = fields.get_all("Original-Rcpt-To", []) + fields.get_all("Removal-Recipient", [])
             complained = [a for value in named if (a := _address_in(str(value)))]
-            return self.complained(complained, feedback_type or "abuse")
+            mail_from = _address_in(str(fields.get("Original-Mail-From", "")))
+            return self.complained(complained, feedback_type or "abuse", mail_from)
         # Feedback loops that only return the message (Outlook.com JMRP and the like).
         if not (self.content_type.startswith("multipart/") and self.originals):
             return None
@@ -424,7 +431,7 @@ class _Report:
             return self.complained([], "abuse")
         return None
 
-    def complained(self, complained: list[str], feedback_type: str) -> Returned:
+    def complained(self, complained: list[str], feedback_type: str, mail_from: str = "") -> Returned:
         for original in self.originals if not complained else []:
             # The returned message's recipient, unless the provider redacted it.
             for name in ("X-HmXmrOriginalRecipient", "X-Original-To", "Delivered-To", "To"):
@@ -437,6 +444,7 @@ class _Report:
             Kind.COMPLAINT,
             complained=tuple(dict.fromkeys(complained)),
             feedback_type=feedback_type,
+            original_mail_from=mail_from,
             message_ids=self.original_ids,
         )
 

@@ -136,3 +136,23 @@ def test_a_person_forwarding_our_message_as_an_attachment_is_no_complaint():
     )
     assert verdict_of(jmrp.raw).kind is Kind.COMPLAINT
     assert verdict_of(forwarded).kind is Kind.NONE
+
+
+def test_an_arf_complaint_keeps_its_type_and_envelope_sender():
+    (sample,) = [s for s in SAMPLES if s.name == "arf-generic-3"]
+    verdict = verdict_of(sample.raw)
+    assert (verdict.kind, verdict.feedback_type) == (Kind.COMPLAINT, "fraud")
+    assert verdict.original_mail_from.startswith("bounces+") and verdict.complained == sample.label.complained
+
+
+@pytest.mark.parametrize(
+    "body", [b"a" * 200_000, b"x@" * 100_000, b"a." * 100_000, b"<a@b.example>:\n" * 10_000]
+)
+def test_a_huge_hostile_body_is_read_in_one_pass(body):
+    # Quadratic patterns would take minutes on these; each is read like any other message.
+    raw = (
+        b"From: MAILER-DAEMON@mx.example\nSubject: failure notice\n\nHi. This is the qmail-send program.\n\n"
+        + body
+    )
+    verdict = verdict_of(raw)
+    assert not verdict.hard_failures or {f.address for f in verdict.failures} == {"a@b.example"}
