@@ -90,7 +90,7 @@ TEXT_PATTERNS = _table(
     # About our sender, not the recipient: our configuration, never the address's fault.
     (
         r"sender (address|domain)\b[^.]{0,30}(rejected|not found|does not exist|invalid)|"
-        r"sender verify failed|unverified sender|reverse (dns|lookup)|\bptr record|\brdns\b|"
+        r"sender verify failed|verification failed for|unverified sender|\bsender rejected|reverse (dns|lookup)|\bptr record|\brdns\b|"
         r"cannot find your (hostname|reverse)|bad outbound sender",
         Reason.POLICY,
     ),
@@ -110,7 +110,7 @@ TEXT_PATTERNS = _table(
     (
         r"\bvirus|malware|infected|attachment|content (filter|restriction|rejected)|"
         r"(unacceptable|prohibited|forbidden|inappropriate) content|message content|"
-        r"content was rejected|phishing|filtered",
+        r"content was rejected|phishing|filtered|banned content",
         Reason.FILTERED,
     ),
     (
@@ -170,13 +170,23 @@ TEXT_PATTERNS = _table(
         r"invalid (recipient|mailbox|user|address)|recipient ?not ?found|recipnotfound|"
         r"not listed in (the )?(domino |public name & address book|directory)|"
         r"no mailbox here|unrouteable address|unroutable|doesn't have a [\w.]+ account|"
-        r"address (is )?(rejected|unknown|invalid)|address couldn't be found|"
-        r"mailbox (is )?unavailable|mailbox not found|no longer (accepts|receives|valid|available)|"
+        r"address (is )?(unknown|invalid)|address (couldn't|could not|cannot) be found|"
+        r"mailbox not found|no longer (accepts|receives|valid|available)|"
         r"not our customer|bad destination mailbox|user not found|no such local user|"
         r"not a valid (mailbox|recipient|address)|пользователь не найден|нет такого",
         Reason.USER_UNKNOWN,
     ),
+    # Words that refuse without saying why: a block or a policy.
+    (
+        r"\bblocked\b|\bdenied\b|(?<!connection )refused\b|prohibit|administrative|not allowed|banned|"
+        r"rejected for policy",
+        Reason.BLOCKED,
+    ),
 )
+
+# Words that say the address was refused, and mean "no such user" unless the status code says the
+# refusal was a policy one (5.7.x): "Recipient address rejected", "mailbox unavailable".
+VAGUE_USER_UNKNOWN = re.compile(r"address (is )?rejected|mailbox (is )?unavailable|recipient rejected")
 
 # (subject, detail) of RFC 3463 codes; checked with the detail first, then the subject alone.
 STATUS_REASONS = {
@@ -234,7 +244,9 @@ def classify(status: str, smtp_code: str | int | None, text: str) -> tuple[Reaso
         status = find_status(text) or status
     smtp_code = str(smtp_code or "") or find_smtp_code(text)
     temporary = status.startswith("4") if status else smtp_code.startswith("4")
-    reason = reason_in_text(text) or _reason_from_codes(status, smtp_code)
+    reason = (
+        reason_in_text(text) or _vague_user_unknown(text, status) or _reason_from_codes(status, smtp_code)
+    )
     if temporary and reason is Reason.OTHER and status[2:] in ("4.1", "4.2", "4.7", "0.0"):
         reason = Reason.EXPIRED  # a failure after retries that never got an answer
     return reason, reason.hard and not temporary
@@ -246,6 +258,12 @@ def reason_in_text(text: str) -> Reason | None:
     for pattern, reason in TEXT_PATTERNS:
         if pattern.search(text):
             return reason
+    return None
+
+
+def _vague_user_unknown(text: str, status: str) -> Reason | None:
+    if status[2:4] != "7." and VAGUE_USER_UNKNOWN.search(text.lower()):
+        return Reason.USER_UNKNOWN
     return None
 
 

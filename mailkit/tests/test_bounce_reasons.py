@@ -120,6 +120,27 @@ from mailkit.bounce_reasons import HARD_REASONS, Reason, classify, find_smtp_cod
             False,
         ),
         ("", "421", "", Reason.RATE_LIMITED, False),
+        # A refusal that names no reason is a block, and "address rejected" under 5.7.x a policy.
+        ("5.7.1", "554", "<pat@buyer.example>: Recipient address rejected: Blocked", Reason.BLOCKED, False),
+        ("5.7.1", "550", "Recipient address rejected", Reason.POLICY, False),
+        ("", "550", "Administrative prohibition", Reason.BLOCKED, False),
+        (
+            "4.4.7",
+            None,
+            "connect to mx.buyer.example[198.51.100.3]:25: Connection refused",
+            Reason.EXPIRED,
+            False,
+        ),
+        ("5.1.0", "550", "550 #5.1.0 Address rejected.", Reason.USER_UNKNOWN, True),
+        ("", "550", "Verification failed for <alice@crm.example>", Reason.POLICY, False),
+        ("5.4.300", "550", "550 5.4.300 Message expired", Reason.EXPIRED, False),
+        (
+            "5.1.1",
+            "550",
+            "Email address could not be found, or was misspelled (G8)",
+            Reason.USER_UNKNOWN,
+            True,
+        ),
     ],
 )
 def test_classify(status, smtp_code, text, reason, hard):
