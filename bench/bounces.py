@@ -111,13 +111,16 @@ def composition(corpus):
     print("  total:", " ".join(f"{k}={v}" for k, v in kinds.items()), f"messages={len(corpus)}")
 
 
-def line(name, count, per_s, figures):
-    extras = " ".join(f"{k}: {v:.3f}" for k, v in figures.items() if k not in ("hard_recall", "soft_kept", "complaints"))
-    print(f"{name}: {extras}")
+def figures_line(count, per_s, figures):
     return (
         f"messages: {count} per_s: {per_s:.0f} hard_recall: {figures['hard_recall']:.3f} "
         f"soft_kept: {figures['soft_kept']:.3f} complaints: {figures['complaints']:.3f}"
     )
+
+
+def details(figures):
+    shown = ("soft_found", "never_suppress", "reason_right")
+    return " ".join(f"{name}: {figures[name]:.3f}" for name in shown)
 
 
 def main(rounds):
@@ -125,10 +128,11 @@ def main(rounds):
     composition(corpus)
     base_verdicts, base_per_s = timed(baseline, corpus, rounds)
     our_verdicts, our_per_s = timed(ours, corpus, rounds)
-    print("baseline, mailaccounts.bounces.parse_report:")
-    print("  " + line("  baseline", len(corpus), base_per_s, score(corpus, base_verdicts)))
-    print("mailkit.returned_mail.read_returned_mail:")
-    print(line("  ours", len(corpus), our_per_s, score(corpus, our_verdicts)))
+    base, our = score(corpus, base_verdicts), score(corpus, our_verdicts)
+    print(f"baseline (mailaccounts.bounces.parse_report): {details(base)}")
+    print(f"  {figures_line(len(corpus), base_per_s, base)}")
+    print(f"ours (mailkit.returned_mail.read_returned_mail): {details(our)}")
+    print(figures_line(len(corpus), our_per_s, our))
 
 
 if __name__ == "__main__":
