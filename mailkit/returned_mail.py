@@ -17,6 +17,9 @@ gives it) and says which it is:
 Each verdict carries the Message-IDs of the original when the report returns its headers
 (`message/rfc822`, `text/rfc822-headers`, Gmail's X-Original-Message-ID, or headers quoted in
 the text), so the caller finds the recipient row by Message-ID first, else by address.
+
+The IMAP sync fetches headers first: `may_be_returned(headers)` says from them alone whether a
+body is worth fetching; `read_returned_mail(message)` then gives the verdict on the whole message.
 """
 
 from __future__ import annotations
