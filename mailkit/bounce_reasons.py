@@ -146,7 +146,8 @@ TEXT_PATTERNS = _table(
         Reason.EXPIRED,
     ),
     (
-        r"null mx|unrouteable mail domain|no such domain|non-?existent domain|domain (name )?(not found|does not exist|"
+        r"null mx|unrouteable mail domain|no such domain|non-?existent domain|domainnonexistent|"
+        r"domain [\w.-]+ does not exist|domain (name )?(not found|does not exist|"
         r"unknown)|nxdomain|unknown domain|domain (is )?(invalid|not exist)",
         Reason.NO_SUCH_DOMAIN,
     ),
