@@ -207,18 +207,20 @@ class _Report:
         self.report_type = str(message.get_param("report-type") or "").lower()
 
     @cached_property
-    def parts(self) -> list[Message]:
-        """Every part of the report itself, without descending into a returned message."""
+    def parts(self) -> list[tuple[Message, str]]:
+        """(part, content type) of every part of the report itself, without descending into a
+        returned message."""
         found, stack = [], [self.message]
         while stack:
             part = stack.pop(0)
-            found.append(part)
-            if part.is_multipart() and part.get_content_maintype() == "multipart":
+            content_type = part.get_content_type()
+            found.append((part, content_type))
+            if content_type.startswith("multipart/") and part.is_multipart():
                 stack[:0] = part.get_payload()
         return found
 
     def parts_of_type(self, *content_types: str) -> list[Message]:
-        return [part for part in self.parts if part.get_content_type() in content_types]
+        return [part for part, content_type in self.parts if content_type in content_types]
 
     @cached_property
     def text_parts(self) -> list[str]:
@@ -241,8 +243,7 @@ class _Report:
         """The original as returned: `message/rfc822` parts, `text/rfc822-headers` parsed, or the
         headers a plain-text bounce quotes after its own words."""
         found = []
-        for part in self.parts:
-            content_type = part.get_content_type()
+        for part, content_type in self.parts:
             if content_type in ("message/rfc822", "message/global"):
                 payload = part.get_payload()
                 inner = payload[0] if isinstance(payload, list) and payload else payload
