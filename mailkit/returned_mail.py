@@ -394,21 +394,34 @@ class _Report:
         return bool(DELAY_RE.search(head)) and not FINAL_RE.search(head) and not FINAL_RE.search(self.subject)
 
     def words_about(self, address: str) -> str:
-        """The report's own words about one address: the first paragraph naming it that says why
-        (with the next one when the reason follows the address), else the whole notice, as in
-        Domino's "was not delivered to: … because: …"."""
+        """The report's own words about one address: the first paragraph naming it (with the
+        next one, where the reply follows the address) that quotes a server's reply code, else
+        the whole notice when it quotes one (one recipient, the reply further down, as Gmail and
+        Domino write), else the first paragraph naming it with words we know, else the notice."""
+        notice = self.notice
+        paragraphs = self.paragraphs_about(address)
+        for words in paragraphs:
+            if _has_code(words.replace(address, "")):
+                return _one_line(words)[:1000]
+        if _has_code(notice):
+            return _one_line(f"{self.subject} {notice}")[:1000]
+        for words in paragraphs:
+            if reason_in_text(words.replace(address, "")):
+                return _one_line(words)[:1000]
+        return _one_line(f"{self.subject} {notice}")[:1000]
+
+    def paragraphs_about(self, address: str) -> list[str]:
         notice = self.notice
         lowered = notice.lower()
+        found = []
         at = lowered.find(address)
         for _ in range(WORDS_TRIES):
             if at < 0:
                 break
             paragraphs = PARAGRAPH_RE.split(notice[at : at + WORDS_WINDOW], maxsplit=2)
-            for words in (paragraphs[0], " ".join(paragraphs[:2])):
-                if _says_why(words.replace(address, "")):
-                    return _one_line(words)[:1000]
+            found += [paragraphs[0], " ".join(paragraphs[:2])]
             at = lowered.find(address, at + len(address))
-        return _one_line(f"{self.subject} {notice}")[:1000]
+        return found
 
     # --- complaints --------------------------------------------------------------------------
 
@@ -461,8 +474,8 @@ class _Report:
         return Message()
 
 
-def _says_why(text: str) -> bool:
-    return bool(find_status(text) or find_smtp_code(text) or reason_in_text(text))
+def _has_code(text: str) -> bool:
+    return bool(find_status(text) or find_smtp_code(text))
 
 
 def _field_blocks(part: Message) -> list[Message]:
