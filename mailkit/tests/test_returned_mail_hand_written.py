@@ -49,6 +49,15 @@ CASES = [
         + "Content-Type: text/plain\n\nYour message did not reach some or all of the intended recipients.\n\nThe following recipient(s) cannot be reached:\n\n      Pat Buyer on 3/4/2025 10:00 AM\n            There was a SMTP communication problem with the recipient's email server.\n            <mx.buyer.example #5.5.0 smtp;550 Requested action not taken: mailbox unavailable>\n\n      pat@buyer.example\n",
         ("pat@buyer.example", "user_unknown", True),
     ),
+    (
+        H.format(
+            f="Mail Delivery Subsystem <mailer-daemon@googlemail.com>",
+            s="Delivery Status Notification (Failure)",
+        )
+        + "Content-Type: text/plain\n\n** Message blocked **\n\nYour message to pat@buyer.example has been blocked. "
+        "See technical details below for more information.\n\nThe response was:\n554 5.7.1 Message rejected due to local policy\n",
+        ("pat@buyer.example", "policy", False),
+    ),
 ]
 
 
@@ -60,6 +69,7 @@ MODELS = [
     "a postmaster's free-form note without codes",
     "Office 365 'DNS domain ... does not exist' (5.4.310)",
     "Exchange 2003 NDR with the recipient's display name first",
+    "Gmail text-only notice: its own words ('has been blocked') first, the receiver's reply below",
 ]
 
 
