@@ -195,5 +195,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     # aiosmtpd logs every SMTP command at INFO: the demo sink and the test servers stay quiet.
-    "loggers": {"mail.log": {"level": "WARNING"}},
+    # flufl.bounce logs each of its 17 detectors it runs on every bounce at INFO.
+    "loggers": {"mail.log": {"level": "WARNING"}, "flufl.bounce": {"level": "WARNING"}},
 }
