@@ -65,11 +65,22 @@ class DealAdmin(TicketedAdmin):
 
 
 class CrmEmailAdmin(ScopedAdmin):
+    """Stored mail, read only, in the superusers' admin. It is written only by compose, reply,
+    forward and IMAP import; on /crm/ the inbox and thread pages show it."""
+
     list_display = ["subject", "sender", "recipients", "direction", "date", "account"]
     list_filter = ["direction"]
     search_fields = ["subject", "sender", "recipients", "text"]
     list_select_related = ["account"]
-    readonly_fields = ["message_id", "in_reply_to", "references"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 register_both(Company, CompanyAdmin)
@@ -77,7 +88,7 @@ register_both(Contact, ContactAdmin)
 register_both(Lead, LeadAdmin)
 register_both(Request, RequestAdmin)
 register_both(Deal, DealAdmin)
-register_both(CrmEmail, CrmEmailAdmin)
+admin.site.register(CrmEmail, CrmEmailAdmin)
 
 
 @admin.register(User)
