@@ -230,13 +230,15 @@ def reply_draft(user, original, forward=False):
 
 
 def render_body(email):
-    """Subject and HTML with `{{ variables }}` filled for the record, and the signature."""
+    """Subject and HTML, the signature appended, with `{{ variables }}` filled for the record.
+
+    Body and signature are one template, rendered (and then sanitized) once, as a mailing's.
+    """
     record = email.contact or email.lead or email.company
-    subject, html = render_for_record(email.subject, email.html, record=record, user=email.owner)
+    html = email.html
     if email.signature_id:
-        _, signature = render_for_record("", email.signature.body, record=record, user=email.owner)
-        html = f'{html}<br><div class="signature">-- <br>{signature}</div>'
-    return subject, html
+        html = f'{html}<br><div class="signature">-- <br>{email.signature.body}</div>'
+    return render_for_record(email.subject, html, record=record, user=email.owner)
 
 
 def build_message(email, html=None, subject=None):
