@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from crm.models import Company, Contact, CrmEmail, Deal, Department, Lead, Request, Tag, User
-from crm.site import OwnedRecordAdmin, ScopedAdmin, register_both
+from crm.site import OwnedRecordAdmin, ReadOnlyAdmin, register_both
 from mailaccounts.sync_admin import ImportConversationMixin
 from massmail.admin import make_massmail
 
@@ -64,7 +64,7 @@ class DealAdmin(TicketedAdmin):
     search_fields = ["name", "ticket"]
 
 
-class CrmEmailAdmin(ScopedAdmin):
+class CrmEmailAdmin(ReadOnlyAdmin):
     """Stored mail, read only, in the superusers' admin. It is written only by compose, reply,
     forward and IMAP import; on /crm/ the inbox and thread pages show it."""
 
@@ -72,15 +72,6 @@ class CrmEmailAdmin(ScopedAdmin):
     list_filter = ["direction"]
     search_fields = ["subject", "sender", "recipients", "text"]
     list_select_related = ["account"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 register_both(Company, CompanyAdmin)

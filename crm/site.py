@@ -87,6 +87,19 @@ class ScopedAdmin(admin.ModelAdmin):
         return super().has_delete_permission(request, obj) and self._may_edit(request, obj)
 
 
+class ReadOnlyAdmin(ScopedAdmin):
+    """Rows that only the product writes: listed and viewed, never added, changed or deleted."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class OwnedRecordAdmin(ScopedAdmin):
     """Records with owner and department: filters by role, owner set on create, VIP actions."""
 
