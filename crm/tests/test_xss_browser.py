@@ -74,3 +74,28 @@ def test_no_stored_payload_runs_for_a_superuser(
     frame = page.frame_locator("iframe.email-frame").first
     assert "Hello" in frame.locator("body").inner_text()  # the mail is there, inert
     assert dialogs == []
+
+
+def test_remote_images_load_only_when_the_reader_asks(page, live_server, alice, jane):
+    pixel = f"{live_server.url}/static/crm/crm.css?pixel"  # any URL of ours that answers
+    email = CrmEmail.objects.create(
+        account=account_on(None, alice),
+        direction="in",
+        message_id="<p1@acme.test>",
+        subject="Newsletter",
+        sender="news@acme.test",
+        contact=jane,
+        date=dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC),
+        html=f'<p>Read me</p><img src="{pixel}" alt="tracking pixel">',
+    )
+    loaded = []  # a request the frame's policy blocks is reported, but never finishes
+    page.on("requestfinished", lambda request: loaded.append(request.url) if "pixel" in request.url else None)
+    log_in(page, live_server, alice)
+    page.goto(f"{live_server.url}{reverse('mail:thread')}?key={email.thread_key}")
+    page.wait_for_load_state("load")  # the page's load waits for its frames' documents
+    frame = page.frame_locator("iframe.email-frame").first
+    assert "Read me" in frame.locator("body").inner_text()
+    assert loaded == []
+    with page.expect_event("requestfinished", lambda request: "pixel" in request.url):
+        page.click("text=Show images")
+    assert loaded == [pixel]
