@@ -77,6 +77,26 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# --- Content-Security-Policy (issue 12, django-csp) --------------------------------------------
+# Scripts only from our own static files: no inline script, no eval (htmx is configured for it
+# in templates/admin/base_site.html). Styles may be inline (the admin's and our templates'
+# style attributes). A stored message is shown in a sandboxed frame whose document has its own,
+# stricter policy (crm/inbox.py body_policy).
+MIDDLEWARE.insert(1, "csp.middleware.CSPMiddleware")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "https:"],
+        "frame-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'self'"],
+    }
+}
+# --- end of the Content-Security-Policy block --------------------------------------------------
+
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from crm.models import Company, Contact, CrmEmail, Deal, Department, Lead, Request, Tag, User
-from crm.site import OwnedRecordAdmin, ScopedAdmin, register_both
+from crm.site import OwnedRecordAdmin, ReadOnlyAdmin, register_both
 from mailaccounts.sync_admin import ImportConversationMixin
 from massmail.admin import make_massmail
 
@@ -64,12 +64,14 @@ class DealAdmin(TicketedAdmin):
     search_fields = ["name", "ticket"]
 
 
-class CrmEmailAdmin(ScopedAdmin):
+class CrmEmailAdmin(ReadOnlyAdmin):
+    """Stored mail, read only, in the superusers' admin. It is written only by compose, reply,
+    forward and IMAP import; on /crm/ the inbox and thread pages show it."""
+
     list_display = ["subject", "sender", "recipients", "direction", "date", "account"]
     list_filter = ["direction"]
     search_fields = ["subject", "sender", "recipients", "text"]
     list_select_related = ["account"]
-    readonly_fields = ["message_id", "in_reply_to", "references"]
 
 
 register_both(Company, CompanyAdmin)
@@ -77,7 +79,7 @@ register_both(Contact, ContactAdmin)
 register_both(Lead, LeadAdmin)
 register_both(Request, RequestAdmin)
 register_both(Deal, DealAdmin)
-register_both(CrmEmail, CrmEmailAdmin)
+admin.site.register(CrmEmail, CrmEmailAdmin)
 
 
 @admin.register(User)

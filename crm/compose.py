@@ -232,13 +232,15 @@ def reply_draft(user, original, forward=False):
 
 
 def render_body(email):
-    """Subject and HTML with `{{ variables }}` filled for the record, and the signature."""
+    """Subject and HTML, the signature appended, with `{{ variables }}` filled for the record.
+
+    Body and signature are one template, rendered (and then sanitized) once, as a mailing's.
+    """
     record = email.contact or email.lead or email.company
-    subject, html = render_for_record(email.subject, email.html, record=record, user=email.owner)
+    html = email.html
     if email.signature_id:
-        _, signature = render_for_record("", email.signature.body, record=record, user=email.owner)
-        html = f'{html}<br><div class="signature">-- <br>{signature}</div>'
-    return subject, html
+        html = f'{html}<br><div class="signature">-- <br>{email.signature.body}</div>'
+    return render_for_record(email.subject, html, record=record, user=email.owner)
 
 
 def build_message(email, html=None, subject=None):
@@ -291,13 +293,14 @@ def instrumented(email, html):
 # --- sending ------------------------------------------------------------------------------------
 
 
-def check_ready(email, user=None):
-    """What stops this draft from being sent, as one sentence, or ""."""
+def check_ready(email, user):
+    """What stops this draft from being sent by `user`, as one sentence, or ""."""
     from mailaccounts.models import EmailAccount
 
     if email.account_id is None:
         return "Choose the account to send from."
-    if user is not None and not EmailAccount.objects.sendable_by(user).filter(pk=email.account_id).exists():
+    # Nobody (a row without an owner) may send through anyone's account.
+    if user is None or not EmailAccount.objects.sendable_by(user).filter(pk=email.account_id).exists():
         return "You may not send from this account."
     if not email.account.is_active:
         return f"The account {email.account.email} is disabled: {email.account.last_error or 'reconnect it first'}."
@@ -315,7 +318,7 @@ def claim(email_id, from_statuses):
     )
 
 
-def send_email(email, user=None, from_statuses=(CrmEmail.Status.DRAFT,)):
+def send_email(email, user, from_statuses=(CrmEmail.Status.DRAFT,)):
     """Send one draft (or a due scheduled message) now. Returns an Outcome for the page."""
     from mailaccounts.accounts import record_auth_failure
     from mailaccounts.smtp import AccountMailer
@@ -387,7 +390,7 @@ def _fail(email, message, detail):
     return Outcome(False, f"Not sent: {message} The draft is kept.")
 
 
-def schedule_email(email, when, user=None):
+def schedule_email(email, when, user):
     """Schedule a draft to go out at `when`."""
     problem = check_ready(email, user)
     if problem:

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 
 from crm.files import StoredFileInput, display_name
 from crm.roles import Role, role_of
-from crm.site import ScopedAdmin, crm_site
+from crm.site import ReadOnlyAdmin, ScopedAdmin, crm_site
 from massmail import mailings, previews
 from massmail.forms import (
     AudienceForm,
@@ -519,7 +519,7 @@ class MailingAdmin(ScopedAdmin):
 
 
 @admin.register(MailingRecipient, site=crm_site)
-class MailingRecipientAdmin(ScopedAdmin):
+class MailingRecipientAdmin(ReadOnlyAdmin):
     """Every recipient row the user may see, across mailings, with filters (read only)."""
 
     list_display = [
@@ -554,15 +554,6 @@ class MailingRecipientAdmin(ScopedAdmin):
     @admin.display(description="Record")
     def record(self, obj):
         return obj.record or "—"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def progress_context(mailing, percent):

@@ -39,6 +39,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mailkit.headers import address_header, has_line_break, one_line
+from massmail.sanitizing import sanitize_html
 
 VARIABLES = ("first_name", "last_name", "full_name", "company", "email", "unsubscribe_url", "user")
 USER_VARIABLES = ("name", "first_name", "last_name", "email")
@@ -317,7 +318,10 @@ class CompiledMessage:
         return self._render_parts(self.context(recipient))
 
     def _render_parts(self, context):
-        html = self.html.render(Context(context))
+        # Sanitized after the template step: template syntax can rebuild markup (a comment
+        # that swallows a quote, a string literal with a tag) the stored body's sanitizing
+        # never saw. Tracking, our own, is added after this.
+        html = sanitize_html(self.html.render(Context(context)))
         text = self.text.render(Context(context, autoescape=False)) if self.text else html_to_text(html)
         return one_line(self.subject.render(Context(context, autoescape=False))), html, text
 
@@ -493,15 +497,16 @@ def compile_message(mailing_or_message) -> CompiledMessage:
 def render_for_record(subject, html, record=None, user=None):
     """(subject, html) of a one-to-one email: variables filled for a record and the sender.
 
-    A template that does not parse is returned as written, so a send never fails on it.
+    A template that does not parse is returned as written, so a send never fails on it. The
+    HTML is sanitized last, after the template step, either way.
     """
     context = record_variables(record) | {"user": user_variables(user), "unsubscribe_url": ""}
     try:
         rendered_subject = _compile(subject, autoescape=False).render(Context(context, autoescape=False))
         rendered_html = _compile(html).render(Context(context))
     except TemplateSyntaxError:
-        return subject, html
-    return one_line(rendered_subject), rendered_html
+        return subject, sanitize_html(html)
+    return one_line(rendered_subject), sanitize_html(rendered_html)
 
 
 def _variables_used(template):
