@@ -1,5 +1,4 @@
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
@@ -13,13 +12,13 @@ urlpatterns = [
     path("crm/mail/", include("correspondence.urls")),
 ]
 if "demo" in settings.INSTALLED_APPS:
-    # What the demo's local SMTP sink received (demo/mail_sink.py): only when the demo runs.
+    # The demo's mail sink pages (demo/mail_sink.py): what the local SMTP sink received, from
+    # every account. Routed only when the demo runs (DEMO, set by scripts/demo.sh), for staff.
     urlpatterns.append(path("crm/sent-mail/", include("demo.urls")))
 urlpatterns += [
     path("crm/", crm_site.urls),
     path("m/", include("massmail.urls")),
     path("m/", include("correspondence.tracking_urls")),
 ]
-
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Stored files have no URL of their own, in development too: only `mail:file` (crm/files.py)
+# sends them, after checking who may see them.

@@ -1,5 +1,5 @@
-"""Stored mail on both admin sites (read-only fields, no raw add form of its own), and
-"Import this conversation" on a Request's page."""
+"""Stored mail, read only, in the superusers' admin, and "Import this conversation" on a
+Request's page."""
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -12,18 +12,20 @@ from correspondence.conversations import conversation_addresses, import_conversa
 from correspondence.models import CrmEmail
 from crm.admin import RequestAdmin
 from crm.models import Request
-from crm.site import ScopedAdmin, crm_site, register_both
+from crm.site import ReadOnlyAdmin, crm_site
 
 
-class CrmEmailAdmin(ScopedAdmin):
+class CrmEmailAdmin(ReadOnlyAdmin):
+    """Stored mail, read only, in the superusers' admin. It is written only by compose, reply,
+    forward and IMAP import; on /crm/ the inbox and thread pages show it."""
+
     list_display = ["subject", "sender", "recipients", "direction", "date", "account"]
     list_filter = ["direction"]
     search_fields = ["subject", "sender", "recipients", "text"]
     list_select_related = ["account"]
-    readonly_fields = ["message_id", "in_reply_to", "references"]
 
 
-register_both(CrmEmail, CrmEmailAdmin)
+admin.site.register(CrmEmail, CrmEmailAdmin)
 
 
 class ImportConversationMixin:

@@ -11,20 +11,16 @@ class CorrespondenceConfig(AppConfig):
 
     def ready(self):
         from correspondence import importing, record_pages, reports
+        from correspondence.models import CrmEmailAttachment
+        from crm import files, roles
         from crm import record_pages as crm_record_pages
-        from crm import roles
         from mailaccounts import imap_sync, usage
 
         imap_sync.register_handler(importing.ImportHandler())
+        files.register("email", CrmEmailAttachment.objects.visible_to)
         usage.register_counter("direct", reports.sent_per_day)
         crm_record_pages.add_object_tool(record_pages.write_email_link)
         crm_record_pages.add_panel(record_pages.timeline_panel)
-        roles.grant(
-            "correspondence.crmemail",
-            {
-                roles.Role.SALES_MANAGER: ("view", "add"),
-                roles.Role.DEPARTMENT_HEAD: ("view", "add"),
-                roles.Role.COMPANY_MANAGER: ("view",),
-            },
-        )
+        # Stored mail is written only by the product (compose, import): no raw add form.
+        roles.grant("correspondence.crmemail", dict.fromkeys(roles.Role, ("view",)))
         roles.grant("correspondence.signature", roles.AUTHORING)

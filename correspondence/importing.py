@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 
 from correspondence import linking
 from correspondence.models import CrmEmail, CrmEmailAttachment
+from crm.files import display_name
 from mailaccounts.imap_sync import MailHandler
 from mailaccounts.mail_parsing import ParsedMessage
 from mailkit.sanitizing import sanitize_html
@@ -132,14 +133,15 @@ def _create_email(account, folder_name, uid, parsed: ParsedMessage, links, outgo
     for part in parsed.attachments:
         attachment = CrmEmailAttachment(
             email=email,
-            filename=part.filename[:255],
+            filename=display_name(part.filename),
             content_type=part.content_type[:255],
             size=part.size,
             content_id=part.content_id[:255],
             truncated=part.truncated,
         )
         if part.content is not None:
-            attachment.file.save(part.filename or "attachment", ContentFile(part.content), save=False)
+            # Stored under a random name (crm.files.RandomName): the part's name is only shown.
+            attachment.file.save(attachment.filename, ContentFile(part.content), save=False)
         attachment.save()
     return email
 

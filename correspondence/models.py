@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from correspondence.threads import thread_key_for
+from crm.files import RandomName
 from crm.models import Company, Contact, Deal, Lead, Request
 from crm.scoping import AuthoredQuerySet
 from mailaccounts.models import EmailAccount
@@ -209,14 +210,22 @@ class CrmEmail(models.Model):
         return self.request or self.deal or self.contact or self.lead or self.company
 
 
+class CrmEmailAttachmentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Attachments of mail the user may see (the download view, crm/files.py)."""
+        return self.filter(email__in=CrmEmail.objects.visible_to(user))
+
+
 class CrmEmailAttachment(models.Model):
     email = models.ForeignKey(CrmEmail, on_delete=models.CASCADE, related_name="attachments")
     filename = models.CharField(max_length=255)
     content_type = models.CharField(max_length=255, default="application/octet-stream")
     size = models.PositiveIntegerField(default=0, help_text="Size of the original part in bytes")
-    file = models.FileField(upload_to="attachments/%Y/%m/", blank=True)
+    file = models.FileField(upload_to=RandomName("attachments"), blank=True)
     content_id = models.CharField(max_length=255, blank=True)
     truncated = models.BooleanField(default=False, help_text="Over the size cap: not stored")
+
+    objects = CrmEmailAttachmentQuerySet.as_manager()
 
     class Meta:
         db_table = "crm_crmemailattachment"
@@ -315,6 +324,10 @@ class TrackingEvent(models.Model):
     is_machine = models.BooleanField(default=False, help_text="A privacy proxy or a link scanner")
     machine_reason = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # Opens only: who fetched (keyed hash of address, user agent and method) and the start of
+    # the counting window the fetch fell in. One open per message, client and window.
+    client_hash = models.CharField(max_length=32, blank=True)
+    window_start = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         db_table = "massmail_trackingevent"
@@ -323,6 +336,20 @@ class TrackingEvent(models.Model):
             # Reports: events of a mailing's recipients / of one email, by kind.
             models.Index(fields=["mailing_recipient", "kind"], name="trackingevent_recipient_idx"),
             models.Index(fields=["crm_email", "kind"], name="trackingevent_email_idx"),
+        ]
+        constraints = [
+            # correspondence.tracking.record_event: INSERT … ON CONFLICT DO NOTHING against these,
+            # so a repeated fetch of one pixel by one client costs one index probe and writes nothing.
+            models.UniqueConstraint(
+                fields=["mailing_recipient", "client_hash", "window_start"],
+                condition=models.Q(kind="open"),
+                name="trackingevent_recipient_open_once",
+            ),
+            models.UniqueConstraint(
+                fields=["crm_email", "client_hash", "window_start"],
+                condition=models.Q(kind="open"),
+                name="trackingevent_email_open_once",
+            ),
         ]
 
     def __str__(self):

@@ -2,12 +2,23 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import IntegrityError, models, transaction
 
+from crm.roles import Role, role_of
 from crm.scoping import DepartmentFromOwner, OwnedQuerySet
 from crm.tickets import new_ticket
 
 
+class DepartmentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """A company manager (or superuser) sees every department; anyone else their own."""
+        if role_of(user) is Role.COMPANY_MANAGER:
+            return self
+        return self.filter(pk=user.department_id) if user.is_authenticated else self.none()
+
+
 class Department(models.Model):
     name = models.CharField(max_length=100, unique=True)
+
+    objects = DepartmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -30,6 +41,16 @@ class User(AbstractUser):
     @property
     def name(self):
         return self.get_full_name() or self.username
+
+    def colleagues(self):
+        """The users this user may see in a choice list: everyone for a company manager (or
+        superuser), else the people of their department, else only themselves."""
+        users = type(self).objects.all()
+        if role_of(self) is Role.COMPANY_MANAGER:
+            return users
+        if self.department_id:
+            return users.filter(department_id=self.department_id)
+        return users.filter(pk=self.pk)
 
 
 class Tag(models.Model):

@@ -7,7 +7,7 @@ template loaders, and only a handful of harmless tags and filters (no `{% load %
 Variables: `first_name`, `last_name`, `full_name`, `company`, `email`, `unsubscribe_url`,
 and `user.name`, `user.first_name`, `user.last_name`, `user.email` (the sender).
 
-Also here: header safety (`one_line`), Message-IDs, HTML to text, and building MIME cheaply
+Also here: Message-IDs, HTML to text, and building MIME cheaply
 (shared, pre-parsed headers) for the drip's per-recipient messages (massmail/compiling.py).
 """
 
@@ -25,6 +25,9 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.template import Context, Engine, Library, TemplateSyntaxError, defaultfilters, defaulttags
 from django.template.base import VariableNode
+
+from mailkit.headers import has_line_break, one_line
+from mailkit.sanitizing import sanitize_html
 
 VARIABLES = ("first_name", "last_name", "full_name", "company", "email", "unsubscribe_url", "user")
 USER_VARIABLES = ("name", "first_name", "last_name", "email")
@@ -76,16 +79,7 @@ def make_message_id() -> str:
 
 # --- header safety --------------------------------------------------------------------------
 
-_LINE_BREAKS = re.compile(r"[\r\n\x00\u2028\u2029\x85\x0b\x0c]+")
-
-
-def one_line(value) -> str:
-    """A header value with every line break made a space: nothing can start a new header."""
-    return _LINE_BREAKS.sub(" ", str(value or "")).strip()
-
-
-def has_line_break(value) -> bool:
-    return bool(_LINE_BREAKS.search(str(value or "")))
+# `one_line`, `has_line_break` and `address_header` live in mailkit/headers.py (one home).
 
 
 class RenderError(ValueError):
@@ -334,7 +328,8 @@ def file_part(attachment):
 def render_for_record(subject, html, record=None, user=None):
     """(subject, html) of a one-to-one email: variables filled for a record and the sender.
 
-    A template that does not parse is returned as written, so a send never fails on it.
+    A template that does not parse is returned as written, so a send never fails on it. The
+    HTML is sanitized last, after the template step, either way.
     """
     context = record_variables(record) | {"user": user_variables(user), "unsubscribe_url": ""}
     try:
@@ -343,8 +338,8 @@ def render_for_record(subject, html, record=None, user=None):
         )
         rendered_html = compile_template(html).render(Context(context))
     except TemplateSyntaxError:
-        return subject, html
-    return one_line(rendered_subject), rendered_html
+        return subject, sanitize_html(html)
+    return one_line(rendered_subject), sanitize_html(rendered_html)
 
 
 def _variables_used(template):

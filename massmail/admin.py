@@ -21,9 +21,10 @@ from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
 from correspondence.models import Signature
+from crm.files import StoredFileInput, display_name
 from crm.models import Department, User
 from crm.roles import Role, role_of
-from crm.site import ScopedAdmin, crm_site
+from crm.site import ReadOnlyAdmin, ScopedAdmin, crm_site
 from mailaccounts.accounts import start_of_today
 from mailkit.rendering import html_to_text
 from massmail import mailings, previews
@@ -104,6 +105,11 @@ class AttachmentInline(admin.TabularInline):
     extra = 0
     verbose_name = "attachment or inline image"
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "file":
+            kwargs["widget"] = StoredFileInput("message")  # linked through the checked view
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
 
 @admin.register(Signature, site=crm_site)
 class SignatureAdmin(AuthoredAdmin):
@@ -131,7 +137,7 @@ class MessageAdmin(AuthoredAdmin):
         for attachment in formset.save(commit=False):
             upload = attachment.file
             if not attachment.filename and upload:
-                attachment.filename = upload.name.rsplit("/", 1)[-1][:255]
+                attachment.filename = display_name(upload.name)
             content_type = getattr(getattr(upload, "file", None), "content_type", None)
             if content_type:
                 attachment.content_type = content_type
@@ -515,7 +521,7 @@ class MailingAdmin(ScopedAdmin):
 
 
 @admin.register(MailingRecipient, site=crm_site)
-class MailingRecipientAdmin(ScopedAdmin):
+class MailingRecipientAdmin(ReadOnlyAdmin):
     """Every recipient row the user may see, across mailings, with filters (read only)."""
 
     list_display = [
@@ -550,15 +556,6 @@ class MailingRecipientAdmin(ScopedAdmin):
     @admin.display(description="Record")
     def record(self, obj):
         return obj.record or "—"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def progress_context(mailing, percent):

@@ -10,13 +10,13 @@ class MassmailConfig(AppConfig):
 
     def ready(self):
         from correspondence import linking, reports, tracking
-        from crm import record_pages, roles
+        from crm import files, record_pages, roles
         from crm.models import Company, Contact, Lead
         from mailaccounts import accounts, imap_sync, usage
         from massmail import bounces, views
         from massmail import reports as mailing_reports
         from massmail.admin import make_massmail
-        from massmail.models import MailingRecipient, MassmailSettings, Suppression
+        from massmail.models import MailingRecipient, MassmailSettings, MessageAttachment, Suppression
 
         imap_sync.register_handler(bounces.BounceHandler())
         usage.register_counter("mailing", mailing_reports.sent_per_day)
@@ -35,3 +35,5 @@ class MassmailConfig(AppConfig):
             {**roles.AUTHORING, roles.Role.COMPANY_MANAGER: ("view", "change")},
         )
         roles.grant("massmail.mailingrecipient", dict.fromkeys(roles.Role, ("view",)))
+        # Message attachments and inline images are downloaded through crm's checked view.
+        files.register("message", MessageAttachment.objects.visible_to)

@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from correspondence.tracking import instrument_html
+from mailkit.headers import address_header
 from mailkit.rendering import (
     POLICY,
     Attachment,
@@ -42,6 +43,7 @@ from mailkit.rendering import (
     text_part,
     user_variables,
 )
+from mailkit.sanitizing import sanitize_html
 from massmail.models import Mailing, MassmailSettings
 from massmail.unsubscribe import make_token
 
@@ -125,7 +127,10 @@ class CompiledMessage:
         return self._render_parts(self.context(recipient))
 
     def _render_parts(self, context):
-        html = self.html.render(Context(context))
+        # Sanitized after the template step: template syntax can rebuild markup (a comment
+        # that swallows a quote, a string literal with a tag) the stored body's sanitizing
+        # never saw. Tracking, our own, is added after this.
+        html = sanitize_html(self.html.render(Context(context)))
         text = self.text.render(Context(context, autoescape=False)) if self.text else html_to_text(html)
         return one_line(self.subject.render(Context(context, autoescape=False))), html, text
 
@@ -148,12 +153,10 @@ class CompiledMessage:
 
         message = EmailMessage(policy=POLICY)
         set_header(message, "Subject", subject)
-        set_header(
-            message, "From", email.utils.formataddr((one_line(account.display_name), one_line(account.email)))
-        )
+        set_header(message, "From", address_header(account.display_name, account.email))
         set_header(message, "To", email.utils.formataddr((one_line(_recipient_name(recipient)), address)))
         if account.reply_to:
-            set_header(message, "Reply-To", one_line(account.reply_to))
+            set_header(message, "Reply-To", address_header("", account.reply_to))
         set_header(message, "Date", email.utils.format_datetime(timezone.now()))
         set_header(message, "Message-ID", one_line(recipient.message_id))
         set_header(message, "List-Id", self.list_id)

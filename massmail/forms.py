@@ -5,7 +5,8 @@ from django.core.exceptions import ValidationError
 
 from correspondence.models import Signature
 from crm.models import Industry, Tag
-from mailkit.rendering import has_line_break, validate_template
+from mailkit.headers import has_line_break
+from mailkit.rendering import validate_template
 from mailkit.sanitizing import sanitize_html
 from massmail.mailings import recipient_types
 from massmail.models import MassmailSettings, Message, RecipientType

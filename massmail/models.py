@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 
 from correspondence.models import Signature
+from crm.files import RandomName
 from crm.models import LogEntry
 from crm.roles import Role, role_of
 from crm.scoping import AuthoredQuerySet, DepartmentFromOwner, OwnedQuerySet
@@ -29,13 +30,21 @@ class Message(models.Model):
         return self.name or self.subject
 
 
+class MessageAttachmentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Attachments of messages the user may see (the download view, crm/files.py)."""
+        return self.filter(message__in=Message.objects.visible_to(user))
+
+
 class MessageAttachment(models.Model):
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(upload_to="message_attachments/%Y/%m/")
+    file = models.FileField(upload_to=RandomName("message_attachments"))
     filename = models.CharField(max_length=255)
     content_type = models.CharField(max_length=255, default="application/octet-stream")
     inline = models.BooleanField(default=False, help_text="An inline image referenced as cid:<content_id>")
     content_id = models.CharField(max_length=255, blank=True)
+
+    objects = MessageAttachmentQuerySet.as_manager()
 
     def __str__(self):
         return self.filename

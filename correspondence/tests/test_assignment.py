@@ -9,7 +9,6 @@ from correspondence import inbox
 from correspondence.models import CrmEmail, Notification
 from correspondence.tests.mail_fixtures import account_on
 from crm.models import Company, Tag
-from crm.tests.fixtures import PASSWORD
 from mailaccounts.models import AccountGrant, EmailAccount
 
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
@@ -94,7 +93,7 @@ def test_by_hand_notifies_members_and_a_person_assigns(client, shared, alice, bo
     route()
     assert CrmEmail.objects.get(pk=email.pk).assigned_to is None
     assert Notification.objects.filter(kind="new_email").count() == 3
-    assert client.login(username="alice", password=PASSWORD)
+    client.force_login(alice)
     response = client.post(reverse("mail:assign"), {"key": email.thread_key, "user": bob.pk})
     assert response.status_code == 302
     assert assignees([email]) == ["bob"]

@@ -10,7 +10,6 @@ from correspondence import compose
 from correspondence.models import CrmEmail, EmailTemplate, Notification
 from correspondence.tests.mail_fixtures import *  # noqa: F403
 from correspondence.tests.mail_fixtures import account_on
-from crm.tests.fixtures import PASSWORD
 
 NOON = dt.datetime(2026, 3, 3, 12, 0, tzinfo=dt.UTC)
 
@@ -232,7 +231,7 @@ def test_reply_is_threaded_and_addressed_to_the_sender(alice, jane, smtp_sink):
 
 
 def logged_in(client, user):
-    assert client.login(username=user.username, password=PASSWORD)
+    client.force_login(user)
     return client
 
 

@@ -4,6 +4,7 @@ from io import StringIO
 
 from django.core.management import call_command
 
+from crm.models import User
 from demo.mail_sink import serve
 from massmail.models import Mailing, MailingRecipient
 from massmail.tests.drip_helpers import drip_settings, make_account, make_mailing
@@ -57,3 +58,10 @@ def test_seed_drip_demo_makes_accounts_on_the_sink_and_a_demo_mailing(db):
     call_command("seed_drip_demo", "--sink-port", "2999", stdout=out)  # idempotent
     assert "DEMO time compression" in out.getvalue()
     assert Mailing.objects.filter(name="Demo mailing").count() == 1
+
+
+def test_in_the_demo_the_sink_pages_are_only_for_staff_of_the_crm_site(client, east):
+    outsider = User.objects.create_user("guest", "guest@crm.test", "pw", department=east, is_staff=False)
+    client.force_login(outsider)
+    response = client.get("/crm/sent-mail/")
+    assert response.status_code == 302 and "/crm/login/" in response["Location"]

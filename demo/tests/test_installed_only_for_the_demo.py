@@ -6,7 +6,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def installed_apps(demo):
-    env = {"DJANGO_SETTINGS_MODULE": "config.settings", "PATH": "/usr/bin:/bin"}
+    env = {"DJANGO_SETTINGS_MODULE": "config.settings", "PATH": "/usr/bin:/bin", "SECRET_KEY": "a-test-key"}
     if demo is not None:
         env["DEMO"] = demo
     code = "import django; django.setup(); from django.conf import settings; print(settings.INSTALLED_APPS, settings.DEMO_TIME_COMPRESSION)"

@@ -6,7 +6,6 @@ from django.test import Client
 
 from correspondence.models import Signature
 from crm.models import Company, Contact, Lead
-from crm.tests.fixtures import PASSWORD
 from mailaccounts.models import EmailAccount
 from massmail import mailings
 from massmail.models import Mailing, MassmailSettings, Message
@@ -16,7 +15,7 @@ BODY = '<p>Hi {{ first_name }}</p><p><a href="{{ unsubscribe_url }}">Unsubscribe
 
 def login(user):
     client = Client()
-    assert client.login(username=user.username, password=PASSWORD)
+    client.force_login(user)
     return client
 
 

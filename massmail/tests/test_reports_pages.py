@@ -4,14 +4,13 @@ from django.urls import reverse
 
 from correspondence.models import CrmEmail, EmailTemplate, TrackingEvent
 from crm.models import Company, Contact
-from crm.tests.fixtures import PASSWORD
 from massmail.models import Mailing, MailingRecipient, Message
 
 SENT = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC)
 
 
 def logged_in(client, user):
-    assert client.login(username=user.username, password=PASSWORD)
+    client.force_login(user)
     return client
 
 
