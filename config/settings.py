@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django_prometheus",
     "crm",
     "mailaccounts",
     "massmail",
@@ -40,6 +41,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Production (issue 17): static files, compressed and cached by hash, without DEBUG.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -134,3 +137,25 @@ LOGGING = {
     # aiosmtpd logs every SMTP command at INFO: the demo sink and the test servers stay quiet.
     "loggers": {"mail.log": {"level": "WARNING"}},
 }
+
+# --- Production: static files, health, metrics, logs (issue 17; README "Production") ---------
+# `collectstatic` writes hashed, compressed copies to STATIC_ROOT; WhiteNoise serves them with
+# far-future cache headers. Tests render pages without collectstatic (see conftest.py).
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+# /metrics (massmail/metrics.py): a bearer token, or a client address in these networks (CIDRs,
+# comma-separated; REMOTE_ADDR, so scrape the web process directly, not through a proxy).
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=[])
+# django-prometheus' middleware: first and last, so it times the whole request.
+MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    *MIDDLEWARE,
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+]
+# LOG_FORMAT=json: one JSON object a line (config/log_format.py), for log collectors.
+if env("LOG_FORMAT", default="text") == "json":
+    LOGGING["formatters"] = {"json": {"()": "config.log_format.JsonFormatter"}}
+    LOGGING["handlers"]["console"]["formatter"] = "json"

@@ -6,6 +6,7 @@ from django.views.generic import RedirectView
 
 from crm.site import crm_site
 from massmail import mail_sink
+from massmail import views as massmail_views
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/crm/", permanent=False)),
@@ -19,6 +20,9 @@ urlpatterns = [
     ),
     path("crm/", crm_site.urls),
     path("m/", include("massmail.urls")),
+    # Operators (README, Production): load balancers and Prometheus, no login.
+    path("healthz", massmail_views.healthz, name="healthz"),
+    path("metrics", massmail_views.metrics_view, name="metrics"),
 ]
 
 if settings.DEBUG:
