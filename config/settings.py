@@ -159,3 +159,4 @@ MIDDLEWARE = [
 if env("LOG_FORMAT", default="text") == "json":
     LOGGING["formatters"] = {"json": {"()": "config.log_format.JsonFormatter"}}
     LOGGING["handlers"]["console"]["formatter"] = "json"
+    CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # workers and beat log through LOGGING too
