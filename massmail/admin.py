@@ -270,10 +270,11 @@ class MailingAdmin(ScopedAdmin):
             .get_queryset(request)
             .annotate(
                 sent_today_count=count_of(rows.filter(sent_at__gte=start)),
-                open_count=count_of(
+                # One subquery: F("open_count") would run the count a second time.
+                done_count=F("recipients_count")
+                - count_of(
                     rows.filter(status__in=[MailingRecipient.Status.PENDING, MailingRecipient.Status.SENDING])
                 ),
-                done_count=F("recipients_count") - F("open_count"),
             )
             .prefetch_related(Prefetch("notifications", queryset=notifications))
         )
