@@ -170,8 +170,8 @@ def main():
         for page in PAGES:
             print(f"{page}: {small[page]} queries at {SMALL[0]} contacts, {full[page]} at {FULL[0]}")
 
-        gunicorn = [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}"]
-        gunicorn += ["--workers", str(WORKERS), "--no-control-socket"]
+        gunicorn = [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py", "config.wsgi"]
+        gunicorn += ["--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS)]
         site = f"http://127.0.0.1:{port}"
         with process_group(gunicorn, cwd=ROOT, env=env, log_path=Path(tmp) / "web.log", tail=0):
             wait_for(site)

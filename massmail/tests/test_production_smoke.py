@@ -88,16 +88,12 @@ def test_production_processes_serve_send_unsubscribe_and_report(alice, smtp_sink
     site = f"http://127.0.0.1:{port}"
     env = production_env(tmp_path, site, queue, token)
     manage(env, "collectstatic", "--noinput", "-v", "0")
-    gunicorn = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "config.wsgi",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        "2",
-    ]
+    # The README's web command, on a free port with two workers.
+    gunicorn = [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py", "config.wsgi"]
+    gunicorn += ["--bind", f"127.0.0.1:{port}", "--workers", "2"]
+    # Request metrics summed over gunicorn's workers (prometheus-client's multiprocess mode).
+    web_env = {**env, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "prometheus")}
+    (tmp_path / "prometheus").mkdir()
     beat = [
         sys.executable,
         "-m",
@@ -112,7 +108,7 @@ def test_production_processes_serve_send_unsubscribe_and_report(alice, smtp_sink
     ]
     groups = []
     with (
-        process_group(gunicorn, cwd=ROOT, env=env, log_path=tmp_path / "web.log") as web,
+        process_group(gunicorn, cwd=ROOT, env=web_env, log_path=tmp_path / "web.log") as web,
         celery_worker(queue, tmp_path, concurrency=2, env=env) as worker,
         process_group(beat, cwd=ROOT, env=env, log_path=tmp_path / "beat.log") as beat_process,
     ):
@@ -183,6 +179,11 @@ def test_production_processes_serve_send_unsubscribe_and_report(alice, smtp_sink
         assert samples[("mailcrm_messages_sent_total", (("account", str(account.pk)),))] == 3
         assert samples[("mailcrm_recipients_pending", ())] == 0
         assert any(name.startswith("django_http_requests_latency_seconds") for name, _ in samples)
+        # Every request this test made (17 before the scrape), whichever worker answered it.
+        requests = sum(
+            v for (name, _), v in samples.items() if name == "django_http_requests_total_by_method_total"
+        )
+        assert requests >= 17, requests
         assert HttpClient(site).get("/metrics").status == 403
 
     assert groups and not any(group_alive(pgid) for pgid in groups), "a process was left behind"
