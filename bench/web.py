@@ -11,18 +11,13 @@ that the count does not grow with the rows. Then `collectstatic` and gunicorn wi
 bounded number of requests. Last line: `pages: N p50_ms: A p95_ms: B queries_per_page: Q`
 """
 
-import os
-import secrets
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from cryptography.fernet import Fernet
 from django.db import connection
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
@@ -32,8 +27,9 @@ from crm.tests.fixtures import PASSWORD
 from mailaccounts.models import EmailAccount
 from massmail import metrics
 from massmail.models import Mailing, MailingNotification, MailingRecipient
+from testsupport._net import free_port, wait_port
 from testsupport.http import HttpClient
-from testsupport.processes import process_group
+from testsupport.processes import manage, process_group, production_env
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ["/crm/massmail/mailing/", "/crm/crm/contact/"]
@@ -104,25 +100,14 @@ def scrape_cost():
     return f"/metrics: {len(queries)} queries, {ms:.0f} ms over {rows} recipient rows"
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def production_env(static_root, port):
+def web_env(static_root, port):
     db = connection.settings_dict
-    return {
-        **os.environ,
-        "DEBUG": "False",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SITE_URL": f"http://127.0.0.1:{port}",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-        "STATIC_ROOT": str(static_root),
-        "LOG_LEVEL": "WARNING",
-    }
+    return production_env(
+        site_url=f"http://127.0.0.1:{port}",
+        database_url=f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        static_root=static_root,
+        LOG_LEVEL="WARNING",
+    )
 
 
 def timed_requests(site, username):
@@ -144,17 +129,6 @@ def timed_requests(site, username):
         return [t for run in pool.map(client_run, range(CLIENTS)) for t in run]
 
 
-def wait_for(site, timeout=60):
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            return HttpClient(site).get("/crm/login/")
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
-
-
 def percentile(values, p):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
@@ -168,13 +142,8 @@ def main():
         started = time.perf_counter()
         add_rows(owner, *SMALL, prefix="small")
         port = free_port()
-        env = production_env(Path(tmp) / "static", port)
-        subprocess.run(
-            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-        )
+        env = web_env(Path(tmp) / "static", port)
+        manage(ROOT, env, "collectstatic", "--noinput", "-v", "0")
         with override_settings(STATIC_ROOT=env["STATIC_ROOT"]):
             small = count_queries(owner)
             add_rows(owner, FULL[0] - SMALL[0], FULL[1] - SMALL[1], prefix="full")
@@ -188,7 +157,7 @@ def main():
         gunicorn += ["--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS)]
         site = f"http://127.0.0.1:{port}"
         with process_group(gunicorn, cwd=ROOT, env=env, log_path=Path(tmp) / "web.log", tail=0):
-            wait_for(site)
+            wait_port("127.0.0.1", port, timeout=60)
             timed_requests(site, owner.username)  # warm-up: each worker's first requests
             timings = timed_requests(site, owner.username)
         for page in PAGES:

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 
 @contextlib.contextmanager
@@ -56,3 +58,26 @@ def group_alive(pgid) -> bool:
         if group == pgid and state != "Z":
             return True
     return False
+
+
+def production_env(*, site_url, database_url, static_root, **extra):
+    """The environment of a production process (README, Production: DEBUG off, fresh secrets),
+    for a server on `site_url`'s host; `extra` adds or overrides variables."""
+    from cryptography.fernet import Fernet
+
+    return {
+        **os.environ,
+        "DEBUG": "False",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+        "ALLOWED_HOSTS": urlsplit(site_url).hostname,
+        "SITE_URL": site_url,
+        "DATABASE_URL": database_url,
+        "STATIC_ROOT": str(static_root),
+        **extra,
+    }
+
+
+def manage(root, env, *args, timeout=300):
+    """`python manage.py ARGS` in the checkout at `root`, with `env`; fails loudly."""
+    subprocess.run([sys.executable, "manage.py", *args], cwd=root, env=env, check=True, timeout=timeout)

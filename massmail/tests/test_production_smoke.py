@@ -10,16 +10,12 @@ own and its Redis DB this xdist worker's (massmail/tests/test_tasks_workers.py).
 """
 
 import json
-import os
 import re
 import secrets
-import socket
 import sys
-import time
 import uuid
 
 import pytest
-from cryptography.fernet import Fernet
 from prometheus_client.parser import text_string_to_metric_families
 
 from crm.models import Company, Contact
@@ -27,6 +23,8 @@ from crm.tests.fixtures import PASSWORD
 from massmail.models import Mailing, MailingRecipient, Message, Suppression
 from massmail.tests.drip_helpers import drip_settings, make_account
 from massmail.tests.test_tasks_workers import BROKER, ROOT, celery_worker, database_url, wait_until
+from testsupport import processes
+from testsupport._net import free_port, wait_port
 from testsupport.http import HttpClient
 from testsupport.processes import group_alive, process_group
 
@@ -34,46 +32,18 @@ pytestmark = pytest.mark.django_db(transaction=True)
 UNSUBSCRIBE_LINK = re.compile(r"https?://[^\s\"'<>]+/m/u/[^\s\"'<>]+/")
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def production_env(tmp_path, site_url, queue, metrics_token):
     """What an operator sets (README, Production), for this test's database, broker and queue."""
-    return {
-        **os.environ,
-        "DEBUG": "False",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SITE_URL": site_url,
-        "DATABASE_URL": database_url(),
-        "CELERY_BROKER_URL": BROKER,
-        "CELERY_TASK_DEFAULT_QUEUE": queue,
-        "STATIC_ROOT": str(tmp_path / "static"),
-        "MEDIA_ROOT": str(tmp_path / "media"),
-        "METRICS_TOKEN": metrics_token,
-        "LOG_FORMAT": "json",
-    }
-
-
-def manage(env, *args):
-    import subprocess
-
-    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, timeout=300)
-
-
-def wait_for_http(client, path, timeout=60):
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            return client.get(path)
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
+    return processes.production_env(
+        site_url=site_url,
+        database_url=database_url(),
+        static_root=tmp_path / "static",
+        CELERY_BROKER_URL=BROKER,
+        CELERY_TASK_DEFAULT_QUEUE=queue,
+        MEDIA_ROOT=str(tmp_path / "media"),
+        METRICS_TOKEN=metrics_token,
+        LOG_FORMAT="json",
+    )
 
 
 def test_production_processes_serve_send_unsubscribe_and_report(alice, smtp_sink, tmp_path):
@@ -87,7 +57,7 @@ def test_production_processes_serve_send_unsubscribe_and_report(alice, smtp_sink
     port, queue, token = free_port(), f"smoke-{uuid.uuid4().hex[:8]}", secrets.token_urlsafe(24)
     site = f"http://127.0.0.1:{port}"
     env = production_env(tmp_path, site, queue, token)
-    manage(env, "collectstatic", "--noinput", "-v", "0")
+    processes.manage(ROOT, env, "collectstatic", "--noinput", "-v", "0")
     # The README's web command, on a free port with two workers.
     gunicorn = [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py", "config.wsgi"]
     gunicorn += ["--bind", f"127.0.0.1:{port}", "--workers", "2"]
@@ -114,7 +84,7 @@ def test_production_processes_serve_send_unsubscribe_and_report(alice, smtp_sink
     ):
         groups = [web.pid, worker.pid, beat_process.pid]
         browser = HttpClient(site)
-        wait_for_http(browser, "/crm/login/")
+        wait_port("127.0.0.1", port, timeout=60)
 
         # DEBUG is off: no technical 404 page; static files are hashed, compressed, cached.
         missing = browser.get("/no-such-page/")
