@@ -141,6 +141,7 @@ def test_production_processes_serve_send_unsubscribe_and_report(alice, smtp_sink
         assert '"status": "ok"' in health.text or '"status":"ok"' in health.text
         scraped = HttpClient(site).get("/metrics", headers={"Authorization": f"Bearer {token}"})
         assert scraped.status == 200
+        (tmp_path / "metrics.txt").write_text(scraped.text)  # kept with the logs, for a look
         samples = {
             (s.name, tuple(sorted(s.labels.items()))): s.value
             for family in text_string_to_metric_families(scraped.text)
