@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 
 from crm.site import crm_site
 from massmail import mail_sink
+from massmail import views as massmail_views
 
 # The demo's mail sink pages (massmail/mail_sink.py): what the local SMTP sink received, from
 # every account. Routed only when the demo runs (DEMO, set by scripts/demo.sh), for the site's staff.
@@ -23,6 +24,9 @@ urlpatterns = [
     *(demo_urls if settings.DEMO else []),
     path("crm/", crm_site.urls),
     path("m/", include("massmail.urls")),
+    # Operators (README, Production): load balancers and Prometheus, no login.
+    path("healthz", massmail_views.healthz, name="healthz"),
+    path("metrics", massmail_views.metrics_view, name="metrics"),
 ]
 # Stored files have no URL of their own, in development too: only `mail:file` (crm/files.py)
 # sends them, after checking who may see them.
