@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from crm.site import crm_site
+from massmail import views as massmail_views
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/crm/", permanent=False)),
@@ -19,6 +20,9 @@ urlpatterns += [
     path("crm/", crm_site.urls),
     path("m/", include("massmail.urls")),
     path("m/", include("correspondence.tracking_urls")),
+    # Operators (README, Production): load balancers and Prometheus, no login.
+    path("healthz", massmail_views.healthz, name="healthz"),
+    path("metrics", massmail_views.metrics_view, name="metrics"),
 ]
 # Stored files have no URL of their own, in development too: only `mail:file` (crm/files.py)
 # sends them, after checking who may see them.

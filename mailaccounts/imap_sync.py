@@ -409,6 +409,10 @@ def finish(run: SyncRun, progress: Progress) -> None:
     next_sync = now if progress.partial else now + timedelta(minutes=account.sync_interval or 5)
     fields = {"last_sync_at": now, "last_sync_result": result[:500], "next_sync_at": next_sync}
     release(account.pk, progress.lease, **fields)
+    level = logging.INFO if run.ok else logging.WARNING
+    log.log(
+        level, "account %s: IMAP sync %s", account.pk, result, extra={"account_id": account.pk, "ok": run.ok}
+    )
     for name, value in {**fields, "sync_lease_until": None}.items():
         setattr(account, name, value)
 

@@ -1,16 +1,25 @@
-"""Public pages reached from mail (no login): unsubscribe; and the mailing reports of /crm/mail/reports/.
-Tracking views live in correspondence.tracking."""
+"""Public pages reached from mail (no login): unsubscribe; the operators' /healthz and
+/metrics; and the mailing reports of /crm/mail/reports/. Tracking views live in
+correspondence.tracking."""
 
-from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseForbidden,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from correspondence.views import report_response
 from crm.site import crm_site
-from massmail import reports
+from massmail import health, metrics, reports
 from massmail import unsubscribe as unsubscribing
 from massmail.models import Mailing, MassmailSettings, Message
 
@@ -84,3 +93,26 @@ def report_urls():
         path("reports/mailing/<int:pk>/", staff(mailing_report), name="mailing_report"),
         path("reports/message/<int:pk>/", staff(message_report), name="message_report"),
     ]
+
+
+# --- operators: health and metrics (massmail/health.py, massmail/metrics.py) -------------------
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD"])
+def healthz(request):
+    healthy, checks = health.run_checks()
+    return JsonResponse(
+        {"status": "ok" if healthy else "fail", "checks": checks}, status=200 if healthy else 503
+    )
+
+
+@never_cache
+@require_http_methods(["GET"])
+def metrics_view(request):
+    access = metrics.access_of(request)
+    if access == metrics.Access.DISABLED:
+        raise Http404("Metrics are off: set METRICS_TOKEN or METRICS_ALLOWED_NETWORKS.")
+    if access == metrics.Access.DENIED:
+        return HttpResponseForbidden("A bearer token or an allowed network is required.")
+    return HttpResponse(metrics.exposition(), content_type=CONTENT_TYPE_LATEST)

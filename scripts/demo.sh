@@ -5,9 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # What the demo needs, explicitly (production defaults are the opposite): DEBUG for runserver's
-# static files and error pages, DEMO for the mail sink's pages at /crm/sent-mail/, and
+# static files and error pages, DEMO for the demo app (seed commands, the mail sink and its
+# pages at /crm/sent-mail/), DEMO_TIME_COMPRESSION for a day's pacing in 2.4 minutes, and
 # MAIL_ALLOW_PRIVATE_HOSTS so the account forms and connection tests reach the sink on 127.0.0.1.
-export DEBUG=1 DEMO=1
+export DEBUG=1 DEMO=1 DEMO_TIME_COMPRESSION=600
 export MAIL_ALLOW_PRIVATE_HOSTS=${MAIL_ALLOW_PRIVATE_HOSTS:-true}
 
 if [ ! -x .venv/bin/python ]; then
@@ -15,9 +16,6 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 
-# The demo app (seed data, the SMTP sink and its pages, time compression ×600) is installed
-# only when DEMO is set.
-export DEMO=1
 .venv/bin/python manage.py migrate --verbosity 0
 .venv/bin/python manage.py seed_demo
 

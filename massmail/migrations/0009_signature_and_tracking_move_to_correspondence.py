@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('correspondence', '0001_initial'),
-        ('crm', '0005_mail_links_move_to_correspondence'),
+        ('crm', '0006_mail_links_move_to_correspondence'),
         ('massmail', '0008_attachments_random_names'),
     ]
 

@@ -8,7 +8,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('crm', '0004_attachments_random_names'),
+        ('crm', '0005_owner_name_indexes'),
     ]
 
     operations = [
