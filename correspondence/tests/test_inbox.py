@@ -37,6 +37,20 @@ def shared(bob):
     return account
 
 
+def test_every_message_stores_its_thread_key_and_the_inbox_groups_by_it(personal, alice, client):
+    # No Message-ID: a conversation of its own, named by its id, stored like any other key.
+    lonely = mail(personal, "", subject="No id")
+    assert lonely.thread_key == f"#{lonely.pk}"
+    first = mail(personal, "<a@x>", 1, subject="Offer")
+    mail(personal, "<b@x>", 2, references="<a@x>", subject="Re: Offer")
+    keys = [t.key for t in inbox.conversations(CrmEmail.objects.all())]
+    assert keys == ["<a@x>", lonely.thread_key] and first.thread_key == "<a@x>"
+    # The page (no DISTINCT ON, so SQLite too) and one conversation by its stored key.
+    client.force_login(alice)
+    assert client.get(reverse("mail:inbox")).status_code == 200
+    assert len(inbox.conversation_of(alice, lonely.thread_key)) == 1
+
+
 def test_replies_join_the_conversation_of_their_first_reference(personal):
     root = mail(personal, "<a@x>", subject="Offer")
     reply = mail(personal, "<b@x>", 5, in_reply_to="<a@x>", references="<a@x>", subject="Re: Offer")
