@@ -15,12 +15,13 @@ from email.utils import format_datetime, getaddresses
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.html import escape, linebreaks
 
 from correspondence.models import CrmEmail, CrmEmailAttachment, Notification, TrackingEvent
+from correspondence.reports import human_events
 from correspondence.tracking import instrument_html
 from crm.files import display_name
 from crm.models import Company, Contact, Deal, Lead, Request
@@ -430,16 +431,7 @@ def timeline(record, user):
         .filter(Q(**{kind: record}))
         .exclude(status__in=[CrmEmail.Status.DRAFT])
         .select_related("account")
-        .annotate(
-            opens=Count(
-                "tracking_events",
-                filter=Q(tracking_events__kind=TrackingEvent.Kind.OPEN, tracking_events__is_machine=False),
-            ),
-            clicks=Count(
-                "tracking_events",
-                filter=Q(tracking_events__kind=TrackingEvent.Kind.CLICK, tracking_events__is_machine=False),
-            ),
-        )
+        .annotate(opens=human_events(TrackingEvent.Kind.OPEN), clicks=human_events(TrackingEvent.Kind.CLICK))
         .order_by("-date", "-id")
     )
 

@@ -19,7 +19,7 @@ import io
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.db.models.functions import Coalesce, TruncDate
 
 from correspondence.models import CrmEmail, TrackingEvent
@@ -57,6 +57,12 @@ def add_report_urls(patterns):
 
 def report_urls():
     return list(_report_urls)
+
+
+def human_events(kind):
+    """Count of the human (not machine) events of one kind over `tracking_events`: for
+    annotating emails or mailing recipients."""
+    return Count("tracking_events", filter=Q(tracking_events__kind=kind, tracking_events__is_machine=False))
 
 
 def address_states(addresses) -> dict:

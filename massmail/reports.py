@@ -2,17 +2,8 @@
 
 Figures of a mailing are one aggregate query over its recipient rows, each row flagged by
 EXISTS subqueries (opened, clicked, replied, unsubscribed, bounced), so the cost does not
-grow with the number of events. Definitions, stated once here and on the page:
-
-- sent: rows that went out (`sent_at` set), whatever happened after;
-- bounced: sent rows that failed afterwards or whose address was suppressed as a bounce;
-- delivered: sent minus bounced;
-- opened: delivered rows with a human open, or a human click (images may be blocked);
-- clicked: delivered rows with a human click; replied: an incoming email answering ours;
-- unsubscribed: the address unsubscribed after the message was sent.
-
-Rates are over delivered, except bounced and delivered, which are over sent. Machine
-events (privacy proxies, link scanners; see `correspondence.tracking`) are counted apart.
+grow with the number of events. The figures mean what `correspondence.reports` says, for
+recipient rows: sent is `sent_at` set; bounced also counts rows that failed after sending.
 """
 
 import csv
@@ -22,7 +13,7 @@ from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, Out
 from django.db.models.functions import Lower, TruncDate
 
 from correspondence.models import CrmEmail, TrackingEvent
-from correspondence.reports import Figures, add_events, csv_cell
+from correspondence.reports import Figures, add_events, csv_cell, human_events
 from massmail.models import MailingRecipient, Suppression
 
 # --- mailings and their messages ------------------------------------------------------------
@@ -82,14 +73,8 @@ def message_figures(message):
 def recipient_rows(recipients):
     """One row per sent recipient with its events: the CSV export of a mailing."""
     rows = annotated_recipients(recipients).annotate(
-        open_events=Count(
-            "tracking_events",
-            filter=Q(tracking_events__kind=TrackingEvent.Kind.OPEN, tracking_events__is_machine=False),
-        ),
-        click_events=Count(
-            "tracking_events",
-            filter=Q(tracking_events__kind=TrackingEvent.Kind.CLICK, tracking_events__is_machine=False),
-        ),
+        open_events=human_events(TrackingEvent.Kind.OPEN),
+        click_events=human_events(TrackingEvent.Kind.CLICK),
         machine_events=Count("tracking_events", filter=Q(tracking_events__is_machine=True)),
     )
     return rows.order_by("sent_at", "pk")

@@ -6,10 +6,10 @@ import logging
 
 from config.log_format import JsonFormatter
 from mailaccounts import imap_sync
-from massmail.tests.test_bounces import dsn, recipient  # noqa: F401 - the fixture
 from massmail.bounces import apply_report, parse_report
 from massmail.sending import send_batch
 from massmail.tests.drip_helpers import drip_settings, make_account, make_mailing
+from massmail.tests.test_bounces import dsn, recipient  # noqa: F401 - the fixture
 
 
 def one_record(caplog, logger):
