@@ -1,5 +1,5 @@
-"""Stored mail, read only, in the superusers' admin, and "Import this conversation" on a
-Request's page."""
+"""Stored mail, read only, in the superusers' admin; signatures on /crm/; and "Import this
+conversation" on a Request's page."""
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -9,10 +9,11 @@ from django.shortcuts import render
 from django.urls import path, reverse
 
 from correspondence.conversations import conversation_addresses, import_conversation
-from correspondence.models import CrmEmail
+from correspondence.forms import SignatureForm
+from correspondence.models import CrmEmail, Signature
 from crm.admin import RequestAdmin
 from crm.models import Request
-from crm.site import ReadOnlyAdmin, crm_site
+from crm.site import AuthoredAdmin, ReadOnlyAdmin, crm_site
 
 
 class CrmEmailAdmin(ReadOnlyAdmin):
@@ -26,6 +27,14 @@ class CrmEmailAdmin(ReadOnlyAdmin):
 
 
 admin.site.register(CrmEmail, CrmEmailAdmin)
+
+
+@admin.register(Signature, site=crm_site)
+class SignatureAdmin(AuthoredAdmin):
+    form = SignatureForm
+    list_display = ["name", "owner", "created_at"]
+    search_fields = ["name"]
+    list_select_related = ["owner"]
 
 
 class ImportConversationMixin:

@@ -4,6 +4,7 @@ from correspondence.compose import parse_addresses
 from correspondence.models import EmailTemplate, Signature
 from mailaccounts.models import EmailAccount
 from mailkit.rendering import validate_template
+from mailkit.sanitizing import sanitize_html
 
 # Providers refuse messages over 20–35 MB, and base64 adds a third.
 MAX_ATTACHMENTS_BYTES = 18 * 2**20
@@ -114,3 +115,30 @@ class AssignForm(forms.Form):
     def __init__(self, *args, members, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = members
+
+
+class TemplateFormMixin:
+    """Sanitize the HTML body, then report template problems as form errors (never a 500)."""
+
+    require_unsubscribe = True
+
+    def clean_body(self):
+        return sanitize_html(self.cleaned_data.get("body", ""))
+
+    def clean(self):
+        data = super().clean()
+        if "body" in data:
+            for error in validate_template(
+                data.get("subject", ""), data["body"], require_unsubscribe=self.require_unsubscribe
+            ):
+                self.add_error("subject" if error.startswith("The subject") else "body", error)
+        return data
+
+
+class SignatureForm(TemplateFormMixin, forms.ModelForm):
+    require_unsubscribe = False
+
+    class Meta:
+        model = Signature
+        fields = ["name", "body"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 8, "cols": 90})}

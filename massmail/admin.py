@@ -1,7 +1,7 @@
 """Mass mail in the two admin sites.
 
 /admin/ (superusers): MassmailSettings and the suppression list.
-/crm/ (the sales team): Messages (with preview and a test send), Signatures, Mailings (live
+/crm/ (the sales team): Messages (with preview and a test send), Mailings (live
 progress, accounts, notifications, pause/resume/restart/combine, a recipients list), the
 "Create mailing" page, and the "Make massmail" action used on Company/Contact/Lead lists.
 """
@@ -24,7 +24,7 @@ from correspondence.models import Signature
 from crm.files import StoredFileInput, display_name
 from crm.models import Department, User
 from crm.roles import Role, role_of
-from crm.site import ReadOnlyAdmin, ScopedAdmin, crm_site
+from crm.site import AuthoredAdmin, ReadOnlyAdmin, ScopedAdmin, crm_site
 from mailaccounts.accounts import start_of_today
 from mailkit.rendering import html_to_text
 from massmail import mailings, previews
@@ -34,7 +34,6 @@ from massmail.forms import (
     MassmailSettingsForm,
     MessageForm,
     PreviewForm,
-    SignatureForm,
 )
 from massmail.models import (
     Mailing,
@@ -92,13 +91,6 @@ class SuppressionAdmin(admin.ModelAdmin):
 # --- /crm/: messages and signatures ----------------------------------------------------------
 
 
-class AuthoredAdmin(ScopedAdmin):
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.owner = request.user
-        super().save_model(request, obj, form, change)
-
-
 class AttachmentInline(admin.TabularInline):
     model = MessageAttachment
     fields = ["file", "inline", "content_id"]
@@ -109,14 +101,6 @@ class AttachmentInline(admin.TabularInline):
         if db_field.name == "file":
             kwargs["widget"] = StoredFileInput("message")  # linked through the checked view
         return super().formfield_for_dbfield(db_field, request, **kwargs)
-
-
-@admin.register(Signature, site=crm_site)
-class SignatureAdmin(AuthoredAdmin):
-    form = SignatureForm
-    list_display = ["name", "owner", "created_at"]
-    search_fields = ["name"]
-    list_select_related = ["owner"]
 
 
 @admin.register(Message, site=crm_site)

@@ -3,31 +3,11 @@ import zoneinfo
 from django import forms
 from django.core.exceptions import ValidationError
 
-from correspondence.models import Signature
+from correspondence.forms import TemplateFormMixin
 from crm.models import Industry, Tag
 from mailkit.headers import has_line_break
-from mailkit.rendering import validate_template
-from mailkit.sanitizing import sanitize_html
 from massmail.mailings import recipient_types
 from massmail.models import MassmailSettings, Message, RecipientType
-
-
-class TemplateFormMixin:
-    """Sanitize the HTML body, then report template problems as form errors (never a 500)."""
-
-    require_unsubscribe = True
-
-    def clean_body(self):
-        return sanitize_html(self.cleaned_data.get("body", ""))
-
-    def clean(self):
-        data = super().clean()
-        if "body" in data:
-            for error in validate_template(
-                data.get("subject", ""), data["body"], require_unsubscribe=self.require_unsubscribe
-            ):
-                self.add_error("subject" if error.startswith("The subject") else "body", error)
-        return data
 
 
 class MessageForm(TemplateFormMixin, forms.ModelForm):
@@ -41,15 +21,6 @@ class MessageForm(TemplateFormMixin, forms.ModelForm):
         if has_line_break(subject):
             raise ValidationError("The subject must be one line.")
         return subject
-
-
-class SignatureForm(TemplateFormMixin, forms.ModelForm):
-    require_unsubscribe = False
-
-    class Meta:
-        model = Signature
-        fields = ["name", "body"]
-        widgets = {"body": forms.Textarea(attrs={"rows": 8, "cols": 90})}
 
 
 class PreviewForm(forms.Form):
