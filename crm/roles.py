@@ -56,8 +56,11 @@ def role_of(user):
 
 
 def sync_role_groups(app_config, using="default", **kwargs):
-    if app_config is not list(apps.get_app_configs())[-1]:
-        return  # post_migrate is sent once per app: do the work once, after the last.
+    with_models = [config for config in apps.get_app_configs() if config.models_module is not None]
+    if app_config is not with_models[-1]:
+        # post_migrate is sent once per app that has models (not to the demo app, which has
+        # none and is last when installed): do the work once, after the last of them.
+        return
     # Permissions of every app must exist before they are granted, whatever app order
     # post_migrate runs in.
     for app_config in apps.get_app_configs():

@@ -2,6 +2,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from django.contrib.auth.models import Group
+from django.core.management.sql import emit_post_migrate_signal
+
+from crm.roles import Role
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -18,3 +23,11 @@ def installed_apps(demo):
 def test_the_demo_app_is_installed_only_when_the_demo_runs():
     assert "'demo'" not in installed_apps(None) and installed_apps(None).strip().endswith(" 1")
     assert "'demo'" in installed_apps("1")
+
+
+def test_migrate_makes_the_role_groups_with_the_demo_installed_last(db):
+    # The demo app has no models, so post_migrate never reaches it: the groups are made
+    # after the last app that has models.
+    Group.objects.all().delete()
+    emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+    assert set(Group.objects.values_list("name", flat=True)) == {role.value for role in Role}
