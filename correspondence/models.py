@@ -269,6 +269,9 @@ class TrackedLink(models.Model):
     """A link as it was in one sent message; a click token names this row, never a URL.
 
     Links of a mailing are shared by its recipients; links of a one-to-one email are its own.
+    Tracking serves mailings too: the links to massmail's rows are named by label, not
+    imported (the tables are one, as they were), and massmail registers how its rows are
+    found (correspondence.tracking.register_recipient_finder).
     """
 
     mailing = models.ForeignKey(
