@@ -209,6 +209,19 @@ class CrmEmail(models.Model):
     def record(self):
         return self.request or self.deal or self.contact or self.lead or self.company
 
+    # For templates, which cannot name the choices: the status and direction checks they make.
+    @property
+    def is_outgoing(self):
+        return self.direction == self.Direction.OUTGOING
+
+    @property
+    def is_scheduled(self):
+        return self.status == self.Status.SCHEDULED
+
+    @property
+    def is_sent(self):
+        return self.status == self.Status.SENT
+
 
 class CrmEmailAttachmentQuerySet(models.QuerySet):
     def visible_to(self, user):

@@ -548,7 +548,7 @@ class MailingRecipientAdmin(ReadOnlyAdmin):
 
 
 def progress_context(mailing, percent):
-    running = mailing.status in (Mailing.Status.ACTIVE, Mailing.Status.ACTIVE_ERROR)
+    running = mailing.is_running
     return {
         "mailing": mailing,
         "percent": percent,

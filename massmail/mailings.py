@@ -18,6 +18,7 @@ from django.utils import timezone
 from crm.models import Company, Contact, Lead
 from crm.roles import Role, role_of
 from massmail.models import (
+    RUNNING,
     Mailing,
     MailingNotification,
     MailingRecipient,
@@ -33,8 +34,6 @@ NO_NEWSLETTERS = "does not accept newsletters"
 SUPPRESSED = "suppressed"
 DUPLICATE = "duplicate address"
 SKIP_REASONS = (NO_ADDRESS, SUPPRESSED, NO_NEWSLETTERS, DUPLICATE)
-
-RUNNING = (Mailing.Status.ACTIVE, Mailing.Status.ACTIVE_ERROR)
 
 
 def recipient_types():

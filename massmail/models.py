@@ -105,6 +105,19 @@ class Mailing(DepartmentFromOwner):
     def __str__(self):
         return self.name or f"Mailing #{self.pk}"
 
+    # For templates, which cannot name the choices: which buttons the mailing's page shows.
+    @property
+    def is_running(self):
+        return self.status in RUNNING
+
+    @property
+    def is_stopped(self):
+        return self.status in (self.Status.PAUSED, self.Status.INTERRUPTED)
+
+
+# A mailing that is sending: the drip plans for it (`status__in=RUNNING` in queries).
+RUNNING = (Mailing.Status.ACTIVE, Mailing.Status.ACTIVE_ERROR)
+
 
 class MailingNotification(LogEntry):
     """The mailing's log of errors and completion."""

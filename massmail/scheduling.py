@@ -18,8 +18,7 @@ from django.utils import timezone
 
 from mailaccounts.accounts import counter_zone, local_today
 from mailaccounts.models import AccountGrant, EmailAccount
-from massmail.mailings import RUNNING
-from massmail.models import Mailing, MailingRecipient, MassmailSettings
+from massmail.models import RUNNING, Mailing, MailingRecipient, MassmailSettings
 
 log = logging.getLogger(__name__)
 

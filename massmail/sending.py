@@ -32,8 +32,15 @@ from mailaccounts.models import AccountNotification, EmailAccount
 from mailaccounts.smtp import AccountMailer, Outcome, SendResult
 from mailkit.rendering import make_message_id
 from massmail.compiling import compile_message
-from massmail.mailings import NO_ADDRESS, NO_NEWSLETTERS, RUNNING, SUPPRESSED, notify_mailing
-from massmail.models import Mailing, MailingNotification, MailingRecipient, MassmailSettings, Suppression
+from massmail.mailings import NO_ADDRESS, NO_NEWSLETTERS, SUPPRESSED, notify_mailing
+from massmail.models import (
+    RUNNING,
+    Mailing,
+    MailingNotification,
+    MailingRecipient,
+    MassmailSettings,
+    Suppression,
+)
 from massmail.scheduling import (
     is_sending_time,
     jittered,
