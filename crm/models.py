@@ -417,3 +417,86 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.text
+
+
+def _import_files():
+    # Not under MEDIA_ROOT: uploaded tables are never served; each is deleted when its import ends.
+    from django.core.files.storage import FileSystemStorage
+
+    return FileSystemStorage(location=settings.IMPORT_FILES_ROOT, base_url=None)
+
+
+class ImportJob(models.Model):
+    """One import of a CSV/XLSX file (crm/importing.py): its options, progress and totals.
+
+    Each row's outcome is an ImportRow, which is the report and what undo reverses.
+    """
+
+    class Kind(models.TextChoices):
+        COMPANIES = "companies", "Companies"
+        CONTACTS = "contacts", "Contacts"
+        LEADS = "leads", "Leads"
+
+    class Duplicates(models.TextChoices):
+        SKIP = "skip", "Skip them"
+        UPDATE = "update", "Fill their empty fields"
+        OVERWRITE = "overwrite", "Overwrite their fields"
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", "Uploaded"
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+        UNDONE = "undone", "Undone"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="import_jobs")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    file = models.FileField(storage=_import_files, upload_to="%Y/%m/", blank=True)
+    filename = models.CharField(max_length=255)
+    duplicates = models.CharField(max_length=10, choices=Duplicates.choices, default=Duplicates.SKIP)
+    mapping = models.JSONField(default=dict, blank=True, help_text="{column header: field}")
+    options = models.JSONField(default=dict, blank=True, help_text="Values for the whole file")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.UPLOADED)
+    progress = models.PositiveSmallIntegerField(default=0, help_text="Percent of the file read")
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} from {self.filename}"
+
+    @property
+    def totals(self):
+        return f"created: {self.created} updated: {self.updated} skipped: {self.skipped}"
+
+
+class ImportRow(models.Model):
+    """One line of an import's report; `record_id` and `before` are what undo needs."""
+
+    class Outcome(models.TextChoices):
+        CREATED = "created", "Created"
+        UPDATED = "updated", "Updated"
+        SKIPPED = "skipped", "Skipped"
+        COMPANY_CREATED = "company", "Company created"
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="rows")
+    line = models.PositiveIntegerField()
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    email = models.CharField(max_length=254, blank=True)
+    reason = models.CharField(max_length=500, blank=True)
+    record_id = models.BigIntegerField(null=True, blank=True)
+    before = models.JSONField(null=True, blank=True, help_text="Fields an update changed, as they were")
+
+    class Meta:
+        ordering = ["line", "id"]
+        indexes = [models.Index(fields=["job", "outcome"], name="importrow_job_outcome_idx")]
+
+    def __str__(self):
+        return f"line {self.line}: {self.outcome}"
