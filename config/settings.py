@@ -94,6 +94,7 @@ MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "media"))
 IMPORT_FILES_ROOT = env("IMPORT_FILES_ROOT", default=str(BASE_DIR / "var" / "imports"))
 # Imports of files over this size run in the background (Celery) with a progress bar.
 IMPORT_BACKGROUND_BYTES = env.int("IMPORT_BACKGROUND_BYTES", default=256 * 1024)
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=200 * 1024 * 1024)
 
 # Secrets at rest (email account passwords and OAuth tokens). A comma-separated list of
 # Fernet keys: the first encrypts, all decrypt, so keys can be rotated.

@@ -15,6 +15,7 @@ and an imported record with a suppressed address is still never mailed.
 import json
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 from django.db import connection, transaction
@@ -96,6 +97,17 @@ class Inspection:
     format: str
     encoding: str
     delimiter: str
+
+    @property
+    def delimiter_name(self):
+        return {",": "commas", ";": "semicolons", "\t": "tabs"}.get(self.delimiter, "")
+
+    def preview_table(self, kind):
+        """The preview as a table: field labels, and rows of (line, cells, problem)."""
+        shown = {name for _line, values, _problem in self.preview for name in values}
+        names = [name for name in FIELDS[kind] if name in shown]
+        rows = [(line, [values.get(n, "") for n in names], problem) for line, values, problem in self.preview]
+        return [FIELDS[kind][n] for n in names], rows
 
 
 def inspect(job, path, mapping=None):
@@ -623,3 +635,55 @@ def mapping_from_json(text):
     if not isinstance(mapping, dict) or not all(isinstance(v, str) for v in mapping.values()):
         raise ImportRefused('--mapping must be a JSON object {"column header": "field"}.')
     return mapping
+
+
+# --- the import page's steps -------------------------------------------------------------
+
+
+def upload(user, kind, uploaded):
+    """A new job for an uploaded file (kept until its import ends). Raises NotATable, after
+    removing the job, when the file cannot be read as a table."""
+    if not may_import(user, kind):
+        raise ImportRefused(f"You may not import {kind}.")
+    job = ImportJob(user=user, kind=kind, filename=uploaded.name[:255])
+    job.file.save(uploaded.name, uploaded, save=False)
+    job.save()
+    try:
+        inspect(job, job.file.path)
+    except (NotATable, ValueError):
+        discard(job)
+        raise
+    return job
+
+
+def discard(job):
+    if job.file:
+        job.file.delete(save=False)
+    job.delete()
+
+
+def queue_import(job, mapping, options, duplicates):
+    """Save the person's choices on an uploaded job and mark it queued; the caller runs it
+    (run_queued_import) now or in the background."""
+    job.mapping, job.options, job.duplicates = mapping, options, duplicates
+    job.status = ImportJob.Status.QUEUED
+    job.save(update_fields=["mapping", "options", "duplicates", "status"])
+    return job
+
+
+def runs_in_background(job):
+    return bool(job.file) and job.file.size > settings.IMPORT_BACKGROUND_BYTES
+
+
+def run_queued_import(job_id):
+    """Run a queued job (the Celery task and the page call this). A job that is not queued
+    any more (another worker took it, or it was run) is left alone."""
+    if not ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
+        status=ImportJob.Status.RUNNING
+    ):
+        return None
+    job = ImportJob.objects.select_related("user").get(pk=job_id)
+    try:
+        return run_import(job, job.file.path)
+    except ImportRefused:
+        return job

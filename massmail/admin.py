@@ -20,6 +20,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
+from crm.export_admin import ExportAdminMixin
 from crm.roles import Role, role_of
 from crm.site import ScopedAdmin, crm_site
 from massmail import mailings, previews
@@ -232,7 +233,7 @@ def progress_of(mailing):
 
 
 @admin.register(Mailing, site=crm_site)
-class MailingAdmin(ScopedAdmin):
+class MailingAdmin(ExportAdminMixin, ScopedAdmin):
     list_display = [
         "name_with_preview",
         "id",
