@@ -12,6 +12,7 @@ from django.contrib.admin.utils import label_for_field, lookup_field
 from django.db import models
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils.html import strip_tags
+from django.utils.text import capfirst
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 FORMATS = ("csv", "xlsx")
@@ -79,7 +80,7 @@ def changelist_rows(model_admin, request, queryset=None):
     if queryset is None:
         queryset = model_admin.get_changelist_instance(request).get_queryset(request)
     names = [n for n in model_admin.get_list_display(request) if n != "action_checkbox"]
-    yield [label_for_field(name, model_admin.model, model_admin) for name in names]
+    yield [capfirst(label_for_field(name, model_admin.model, model_admin)) for name in names]
     for obj in queryset.iterator(chunk_size=2000):
         yield [lookup_field(name, obj, model_admin)[2] for name in names]
 
