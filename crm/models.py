@@ -500,3 +500,30 @@ class ImportRow(models.Model):
 
     def __str__(self):
         return f"line {self.line}: {self.outcome}"
+
+
+class ExportJob(models.Model):
+    """A large export of a /crm/ list (crm/exporting.py), written in the background."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Being prepared"
+        DONE = "done", "Ready"
+        FAILED = "failed", "Failed"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="export_jobs")
+    site = models.CharField(max_length=20, help_text="The admin site the list was on")
+    model = models.CharField(max_length=100, help_text="app_label.model_name")
+    query = models.TextField(blank=True, help_text="The list's filters and search, as its query string")
+    format = models.CharField(max_length=4)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    rows = models.PositiveIntegerField(default=0)
+    file = models.FileField(storage=_import_files, upload_to="exports/%Y/%m/", blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"Export of {self.model} ({self.format})"

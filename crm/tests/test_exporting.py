@@ -7,8 +7,9 @@ import io
 import openpyxl
 import pytest
 
+from crm import exporting
 from crm.exporting import formula_safe
-from crm.models import Company, Contact
+from crm.models import Company, Contact, ExportJob
 from crm.tests.test_roles import records_for
 
 pytestmark = pytest.mark.django_db
@@ -115,3 +116,25 @@ def test_export_is_a_post_and_needs_a_format(client, alice):
     client.force_login(alice)
     assert client.get("/crm/crm/contact/export/").status_code == 405
     assert client.post("/crm/crm/contact/export/", {"format": "pdf"}).status_code == 400
+
+
+def test_a_large_export_is_written_in_the_background_for_its_user_only(
+    client, everyone, dana, alice, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.EXPORT_BACKGROUND_ROWS = 1
+    settings.IMPORT_FILES_ROOT = str(tmp_path)
+    client.force_login(dana)
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client.post("/crm/crm/contact/export/?q=c%40", {"format": "csv"})
+    job = ExportJob.objects.get()
+    assert response.url == f"/crm/crm/contact/export/{job.pk}/"
+    assert "being prepared" in client.get(response.url).content.decode()
+    assert client.get(f"{response.url}file/").status_code == 404
+    assert len(callbacks) == 1
+    exporting.run_export(job.pk)  # what the Celery task (crm.tasks.run_export) calls
+    status = client.get(response.url, headers={"HX-Request": "true"}).content.decode()
+    assert "Download 2 rows (CSV)" in status and "hx-trigger" not in status
+    body = b"".join(client.get(f"{response.url}file/").streaming_content).decode("utf-8-sig")
+    assert sorted(row[1] for row in list(csv.reader(io.StringIO(body)))[1:]) == ["c@alice.test", "c@bob.test"]
+    client.force_login(alice)
+    assert client.get(f"{response.url}file/").status_code == 404
