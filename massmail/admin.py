@@ -623,3 +623,7 @@ def make_massmail(modeladmin, request, queryset):
         "has_messages": form.fields["message"].queryset.exists(),
     }
     return TemplateResponse(request, "admin/massmail/make_massmail.html", context)
+
+
+# Saved segments have their own module; importing it registers their admin.
+from massmail import segment_admin  # noqa: E402, F401
