@@ -444,8 +444,10 @@ class MailingAdmin(ExportAdminMixin, ScopedAdmin):
     def create_view(self, request):
         if not self.has_add_permission(request):
             raise PermissionDenied
+        # A link (a segment's "Create mailing") fills the form; it counts once a message is chosen.
+        bound = request.POST or (request.GET if "message" in request.GET else None)
         form = AudienceForm(
-            request.POST or request.GET or None, user=request.user, **audience_choices(request.user)
+            bound, initial=request.GET.dict(), user=request.user, **audience_choices(request.user)
         )
         audience = None
         if form.is_bound and form.is_valid():

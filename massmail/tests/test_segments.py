@@ -125,6 +125,11 @@ def test_create_mailing_takes_a_segment(client, alice):
     germans = segment(alice, {"country": "Germany"})
     message = Message.objects.create(owner=alice, subject="News", body=BODY)
     client.force_login(alice)
+    page = client.get("/crm/massmail/segment/").content.decode()
+    link = f"/crm/massmail/mailing/create/?segment={germans.pk}&amp;recipient_type=contacts"
+    assert link in page
+    form = client.get(link.replace("&amp;", "&")).content.decode()
+    assert f'<option value="{germans.pk}" selected>' in form and "errorlist" not in form
     response = client.post(
         "/crm/massmail/mailing/create/",
         {"message": message.pk, "segment": germans.pk, "recipient_type": "leads", "create": "1"},
