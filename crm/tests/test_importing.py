@@ -586,3 +586,25 @@ def test_tags_are_shared_not_duplicated(tmp_path, alice):
     run(alice, "leads", write(tmp_path, "Name,Email,Tags\nA,a@x.example,Clients;New\nB,b@x.example,New\n"))
     assert sorted(Tag.objects.values_list("name", flat=True)) == ["Clients", "New"]
     assert Lead.objects.get(email="b@x.example").tags.get().name == "New"
+
+
+def test_department_from_a_column_or_for_the_whole_file(tmp_path, root, alice, east, west):
+    text = "Name,Email,Department\nA One,a@x.example,West\nB Two,b@x.example,\nC Three,c@x.example,Nowhere\n"
+    job = run(root, "leads", write(tmp_path, text), options={"owner": alice.pk, "department": east.pk})
+    assert dict(Lead.objects.values_list("email", "department__name")) == {
+        "a@x.example": "West",
+        "b@x.example": "East",
+    }
+    assert skipped_reasons(job) == {4: "department 'Nowhere' is not one you may import into"}
+
+
+def test_a_sales_manager_cannot_import_into_another_department(tmp_path, alice, west):
+    text = "Name,Email,Department\nA One,a@x.example,West\n"
+    job = run(alice, "leads", write(tmp_path, text))
+    assert skipped_reasons(job) == {2: "department 'West' is not one you may import into"}
+    job = ImportJob.objects.create(
+        user=alice, kind="leads", filename="x.csv", options={"department": west.pk}
+    )
+    with pytest.raises(importing.ImportRefused):
+        importing.run_import(job, write(tmp_path, "Name,Email\nA,a@x.example\n"))
+    assert not Lead.objects.exists()
