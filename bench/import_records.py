@@ -32,7 +32,9 @@ def write_file(path, rows):
     rng = random.Random(rows)
     with open(path, "w", newline="", encoding="utf-8") as f:
         out = csv.writer(f)
-        out.writerow(["First Name", "Last Name", "E-mail Address", "Company", "Business Phone", "City", "Categories"])
+        out.writerow(
+            ["First Name", "Last Name", "E-mail Address", "Company", "Business Phone", "City", "Categories"]
+        )
         for i in range(rows):
             email = f"person{i}@example.com"
             roll = rng.random()
@@ -43,13 +45,16 @@ def write_file(path, rows):
             elif roll < 0.07:
                 email = f"person{i} at example.com"  # not an address
             company = "" if rng.random() < 0.01 else f"Company {rng.randrange(COMPANIES)}"
-            tags = ";".join(rng.sample(["Fair", "Clients", "Partners", "Press", "Newsletter"], rng.randrange(3)))
+            tags = ";".join(
+                rng.sample(["Fair", "Clients", "Partners", "Press", "Newsletter"], rng.randrange(3))
+            )
             out.writerow([f"First{i}", f"Last{i}", email, company, f"+49 30 {i:07d}", "Berlin", tags])
 
 
 def seed(owner):
     companies = Company.objects.bulk_create(
-        Company(full_name=f"Company {i}", owner=owner, department_id=owner.department_id) for i in range(0, COMPANIES, 2)
+        Company(full_name=f"Company {i}", owner=owner, department_id=owner.department_id)
+        for i in range(0, COMPANIES, 2)
     )
     Contact.objects.bulk_create(
         Contact(email=f"existing{i}@example.com", company=companies[i % len(companies)], owner=owner, city="")
@@ -62,7 +67,11 @@ def measure(rows, path):
         owner = sales_manager()
         seed(owner)
         job = ImportJob.objects.create(
-            user=owner, kind="contacts", filename=path.name, duplicates="update", options={"create_companies": True}
+            user=owner,
+            kind="contacts",
+            filename=path.name,
+            duplicates="update",
+            options={"create_companies": True},
         )
         started = time.perf_counter()
         with CaptureQueriesContext(connection) as queries:

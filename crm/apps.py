@@ -9,7 +9,11 @@ class CrmConfig(AppConfig):
     verbose_name = "CRM"
 
     def ready(self):
+        from crm import files
+        from crm.models import CrmEmailAttachment
         from crm.roles import sync_role_groups
+
+        files.register("email", CrmEmailAttachment.objects.visible_to)
 
         # Sent once per app; running for the last app means every permission exists.
         post_migrate.connect(sync_role_groups, dispatch_uid="crm.sync_role_groups")

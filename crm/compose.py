@@ -20,8 +20,10 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.html import escape, linebreaks
 
+from crm.files import display_name
 from crm.models import Company, Contact, CrmEmail, CrmEmailAttachment, Deal, Lead, Notification, Request
 from crm.tickets import subject_with_ticket
+from mailkit.headers import address_header, one_line
 from massmail.rendering import html_to_text, make_message_id, render_for_record
 
 RECORD_MODELS = {"request": Request, "deal": Deal, "contact": Contact, "company": Company, "lead": Lead}
@@ -175,7 +177,7 @@ def save_draft(email, data, files=(), remove_attachments=()):
     for upload in files:
         CrmEmailAttachment.objects.create(
             email=email,
-            filename=upload.name[:255],
+            filename=display_name(upload.name),
             content_type=upload.content_type or "application/octet-stream",
             size=upload.size,
             file=upload,
@@ -230,26 +232,28 @@ def reply_draft(user, original, forward=False):
 
 
 def render_body(email):
-    """Subject and HTML with `{{ variables }}` filled for the record, and the signature."""
+    """Subject and HTML, the signature appended, with `{{ variables }}` filled for the record.
+
+    Body and signature are one template, rendered (and then sanitized) once, as a mailing's.
+    """
     record = email.contact or email.lead or email.company
-    subject, html = render_for_record(email.subject, email.html, record=record, user=email.owner)
+    html = email.html
     if email.signature_id:
-        _, signature = render_for_record("", email.signature.body, record=record, user=email.owner)
-        html = f'{html}<br><div class="signature">-- <br>{signature}</div>'
-    return subject, html
+        html = f'{html}<br><div class="signature">-- <br>{email.signature.body}</div>'
+    return render_for_record(email.subject, html, record=record, user=email.owner)
 
 
 def build_message(email, html=None, subject=None):
     """The EmailMessage of a claimed CrmEmail (headers, alternatives, attachments)."""
     account = email.account
     message = EmailMessage()
-    message["From"] = str(account) if account.display_name else account.email
+    message["From"] = address_header(account.display_name, account.email)
     message["To"] = email.recipients
     if email.cc:
         message["Cc"] = email.cc
     if account.reply_to:
-        message["Reply-To"] = account.reply_to
-    message["Subject"] = subject if subject is not None else email.subject
+        message["Reply-To"] = address_header("", account.reply_to)
+    message["Subject"] = one_line(subject if subject is not None else email.subject)
     message["Date"] = format_datetime(timezone.now())
     message["Message-ID"] = email.message_id
     if email.in_reply_to:
@@ -289,13 +293,14 @@ def instrumented(email, html):
 # --- sending ------------------------------------------------------------------------------------
 
 
-def check_ready(email, user=None):
-    """What stops this draft from being sent, as one sentence, or ""."""
+def check_ready(email, user):
+    """What stops this draft from being sent by `user`, as one sentence, or ""."""
     from mailaccounts.models import EmailAccount
 
     if email.account_id is None:
         return "Choose the account to send from."
-    if user is not None and not EmailAccount.objects.sendable_by(user).filter(pk=email.account_id).exists():
+    # Nobody (a row without an owner) may send through anyone's account.
+    if user is None or not EmailAccount.objects.sendable_by(user).filter(pk=email.account_id).exists():
         return "You may not send from this account."
     if not email.account.is_active:
         return f"The account {email.account.email} is disabled: {email.account.last_error or 'reconnect it first'}."
@@ -313,7 +318,7 @@ def claim(email_id, from_statuses):
     )
 
 
-def send_email(email, user=None, from_statuses=(CrmEmail.Status.DRAFT,)):
+def send_email(email, user, from_statuses=(CrmEmail.Status.DRAFT,)):
     """Send one draft (or a due scheduled message) now. Returns an Outcome for the page."""
     from mailaccounts.accounts import record_auth_failure
     from mailaccounts.smtp import AccountMailer
@@ -344,6 +349,8 @@ def send_email(email, user=None, from_statuses=(CrmEmail.Status.DRAFT,)):
         message = build_message(email, html=tracked_html, subject=subject)
     except OSError as error:  # an attachment's file is gone from storage
         return _fail(email, "An attachment could not be read; remove it and attach it again.", repr(error))
+    except ValueError as error:  # a header that cannot be written safely (UnsafeAddress, a line break)
+        return _fail(email, f"The message could not be built: {error}", repr(error))
     to_addrs = [a for field in (email.recipients, email.cc, email.bcc) for a in parse_addresses(field)]
     with AccountMailer(email.account) as mailer:
         result = mailer.send(message, from_addr=email.account.email, to_addrs=to_addrs)
@@ -383,7 +390,7 @@ def _fail(email, message, detail):
     return Outcome(False, f"Not sent: {message} The draft is kept.")
 
 
-def schedule_email(email, when, user=None):
+def schedule_email(email, when, user):
     """Schedule a draft to go out at `when`."""
     problem = check_ready(email, user)
     if problem:

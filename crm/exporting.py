@@ -24,6 +24,7 @@ from crm.site import crm_site
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 FORMATS = ("csv", "xlsx")
+CHUNK = 2000
 
 
 def formula_safe(value):
@@ -89,7 +90,22 @@ def changelist_rows(model_admin, request, queryset=None):
         queryset = model_admin.get_changelist_instance(request).get_queryset(request)
     names = [n for n in model_admin.get_list_display(request) if n != "action_checkbox"]
     yield [capfirst(label_for_field(name, model_admin.model, model_admin)) for name in names]
-    for obj in queryset.iterator(chunk_size=2000):
+    # A list may attach what its columns show to each page of rows (the Mailings list does):
+    # `prepare_export_rows(objects)` does the same for each chunk of an export.
+    prepare = getattr(model_admin, "prepare_export_rows", None)
+    chunk = []
+    for obj in queryset.iterator(chunk_size=CHUNK):
+        chunk.append(obj)
+        if len(chunk) == CHUNK:
+            yield from _rows_of(chunk, names, model_admin, prepare)
+            chunk = []
+    yield from _rows_of(chunk, names, model_admin, prepare)
+
+
+def _rows_of(objects, names, model_admin, prepare):
+    if prepare and objects:
+        prepare(objects)
+    for obj in objects:
         yield [lookup_field(name, obj, model_admin)[2] for name in names]
 
 

@@ -8,8 +8,10 @@ from django.conf import settings
 from django.db.models import CharField, Count, F, Max, Q, Value
 from django.db.models.functions import Cast, Coalesce, NullIf
 from django.utils import timezone
+from django.utils.html import escape, linebreaks
 
 from crm.models import CrmEmail, Notification
+from mailkit.headers import UnsafeAddress, address_header
 
 MESSAGE_ID_RE = re.compile(r"<[^<>\s]+>")
 # Incoming mail older than this when first seen (a first sync of months of mail) is stored
@@ -136,6 +138,31 @@ def conversation_of(user, key):
         .select_related("account", "assigned_to")
         .prefetch_related("attachments")
         .order_by("date", "id")
+    )
+
+
+# A stored message is shown in its own document, inside an <iframe> with this sandbox: no
+# script, no same-origin access (so nothing in it can act as the reader), links open in a new
+# tab. The document's own Content-Security-Policy repeats the sandbox (for the URL opened
+# directly) and loads nothing but the images the reader asked for: a remote image in a
+# client's mail tells its sender when and where it was read.
+FRAME_SANDBOX = "allow-popups allow-popups-to-escape-sandbox"
+
+
+def body_policy(images=False):
+    img_src = "https: http:" if images else "'none'"
+    return (
+        f"default-src 'none'; style-src 'unsafe-inline'; img-src {img_src}; "
+        f"sandbox {FRAME_SANDBOX}; form-action 'none'; frame-ancestors 'self'"
+    )
+
+
+def body_document(email):
+    """The HTML document that shows a stored message (its sanitized HTML, else its text)."""
+    body = email.html or linebreaks(email.text, autoescape=True)
+    return (
+        '<!DOCTYPE html><html><head><meta charset="utf-8"><base target="_blank">'
+        f"<title>{escape(email.subject)}</title></head><body>{body}</body></html>"
     )
 
 
@@ -314,7 +341,11 @@ def send_daily_digests(now=None):
         if not text or account is None:
             continue
         message = EmailMessage()
-        message["From"], message["To"] = account.email, user.email
+        try:
+            message["From"] = address_header(account.display_name, account.email)
+            message["To"] = address_header("", user.email)
+        except UnsafeAddress:
+            continue  # an address that is not one plain address: no digest rather than a forged one
         message["Subject"] = f"Your CRM mail, {now:%Y-%m-%d}"
         message.set_content(text)
         with AccountMailer(account) as mailer:

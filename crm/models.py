@@ -2,12 +2,24 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import IntegrityError, models, transaction
 
+from crm.files import RandomName
+from crm.roles import Role, role_of
 from crm.scoping import DepartmentFromOwner, OwnedQuerySet
 from crm.tickets import new_ticket
 
 
+class DepartmentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """A company manager (or superuser) sees every department; anyone else their own."""
+        if role_of(user) is Role.COMPANY_MANAGER:
+            return self
+        return self.filter(pk=user.department_id) if user.is_authenticated else self.none()
+
+
 class Department(models.Model):
     name = models.CharField(max_length=100, unique=True)
+
+    objects = DepartmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -30,6 +42,16 @@ class User(AbstractUser):
     @property
     def name(self):
         return self.get_full_name() or self.username
+
+    def colleagues(self):
+        """The users this user may see in a choice list: everyone for a company manager (or
+        superuser), else the people of their department, else only themselves."""
+        users = type(self).objects.all()
+        if role_of(self) is Role.COMPANY_MANAGER:
+            return users
+        if self.department_id:
+            return users.filter(department_id=self.department_id)
+        return users.filter(pk=self.pk)
 
 
 class Tag(models.Model):
@@ -119,6 +141,10 @@ class Contact(Person):
 
     class Meta:
         ordering = ["last_name", "first_name"]
+        indexes = [
+            # A sales manager's list, in its order: the first page without sorting every row.
+            models.Index(fields=["owner", "last_name", "first_name"], name="contact_owner_name_idx"),
+        ]
 
     @property
     def industry(self):
@@ -133,6 +159,10 @@ class Lead(Person):
 
     class Meta:
         ordering = ["last_name", "first_name"]
+        indexes = [
+            # A sales manager's list, in its order: the first page without sorting every row.
+            models.Index(fields=["owner", "last_name", "first_name"], name="lead_owner_name_idx"),
+        ]
 
 
 class Ticketed(DepartmentFromOwner):
@@ -376,14 +406,22 @@ class CrmEmail(models.Model):
         return self.request or self.deal or self.contact or self.lead or self.company
 
 
+class CrmEmailAttachmentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Attachments of mail the user may see (the download view, crm/files.py)."""
+        return self.filter(email__in=CrmEmail.objects.visible_to(user))
+
+
 class CrmEmailAttachment(models.Model):
     email = models.ForeignKey(CrmEmail, on_delete=models.CASCADE, related_name="attachments")
     filename = models.CharField(max_length=255)
     content_type = models.CharField(max_length=255, default="application/octet-stream")
     size = models.PositiveIntegerField(default=0, help_text="Size of the original part in bytes")
-    file = models.FileField(upload_to="attachments/%Y/%m/", blank=True)
+    file = models.FileField(upload_to=RandomName("attachments"), blank=True)
     content_id = models.CharField(max_length=255, blank=True)
     truncated = models.BooleanField(default=False, help_text="Over the size cap: not stored")
+
+    objects = CrmEmailAttachmentQuerySet.as_manager()
 
     def __str__(self):
         return self.filename

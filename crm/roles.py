@@ -30,14 +30,14 @@ _AUTHORING = [
 ROLE_PERMISSIONS = {
     Role.SALES_MANAGER: {
         **dict.fromkeys(_RECORDS, ("view", "add", "change")),
-        "crm.crmemail": ("view", "add"),
+        "crm.crmemail": ("view",),
         **dict.fromkeys(_AUTHORING, ("view", "add", "change", "delete")),
         "massmail.mailingrecipient": ("view",),
         "mailaccounts.emailaccount": ("view", "change"),
     },
     Role.DEPARTMENT_HEAD: {
         **dict.fromkeys(_RECORDS, ("view", "add", "change", "delete")),
-        "crm.crmemail": ("view", "add"),
+        "crm.crmemail": ("view",),
         **dict.fromkeys(_AUTHORING, ("view", "add", "change", "delete")),
         "massmail.mailingrecipient": ("view",),
         "mailaccounts.emailaccount": ("view", "change"),

@@ -1,8 +1,11 @@
 """The two admin sites: `/crm/` for the sales team, `/admin/` for superusers."""
 
+from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.db import models
 from django.http import Http404
+from django.shortcuts import render
 
 from crm.roles import Role, role_of
 
@@ -29,8 +32,49 @@ class SuperuserAdminSite(admin.AdminSite):
 crm_site = CrmSite(name="crm")
 
 
+def locked_out(request, original_response=None, credentials=None):
+    """The page django-axes shows instead of the login form while logins are paused (429)."""
+    site = admin.site if request.path.startswith("/admin/") else crm_site
+    context = {
+        **site.each_context(request),
+        "title": "Logging in is paused",
+        "minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+        "login_url": request.path,
+    }
+    return render(request, "admin/locked_out.html", context, status=429)
+
+
+def choices_for(model, user):
+    """What a choice list of `model` may offer `user`: the model's `visible_to(user)`, or the
+    user's colleagues; None for a vocabulary every user shares (tags)."""
+    if model is get_user_model():
+        return user.colleagues()
+    objects = model._default_manager
+    if hasattr(objects, "visible_to"):
+        return objects.visible_to(user)
+    return None
+
+
+def _scoped(kwargs, db_field, request):
+    scoped = choices_for(db_field.remote_field.model, request.user)
+    if scoped is not None:
+        given = kwargs.get("queryset")
+        kwargs["queryset"] = scoped if given is None else given.filter(pk__in=scoped.values("pk"))
+    return kwargs
+
+
 class ScopedAdmin(admin.ModelAdmin):
-    """A ModelAdmin whose rows are `Model.objects.visible_to(user)`; a hidden row is a 404."""
+    """A ModelAdmin whose rows are `Model.objects.visible_to(user)`; a hidden row is a 404.
+
+    Its forms' choice lists (foreign keys, many-to-many) offer only what the user may see;
+    autocompletes ask the related model's own ScopedAdmin, whose rows are scoped the same way.
+    """
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        return super().formfield_for_foreignkey(db_field, request, **_scoped(kwargs, db_field, request))
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        return super().formfield_for_manytomany(db_field, request, **_scoped(kwargs, db_field, request))
 
     def get_queryset(self, request):
         qs = self.model.objects.visible_to(request.user)
@@ -57,6 +101,19 @@ class ScopedAdmin(admin.ModelAdmin):
         return super().has_delete_permission(request, obj) and self._may_edit(request, obj)
 
 
+class ReadOnlyAdmin(ScopedAdmin):
+    """Rows that only the product writes: listed and viewed, never added, changed or deleted."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class OwnedRecordAdmin(ScopedAdmin):
     """Records with owner and department: filters by role, owner set on create, VIP actions."""
 
@@ -77,14 +134,6 @@ class OwnedRecordAdmin(ScopedAdmin):
         if request.user.is_superuser or role_of(request.user) is not Role.SALES_MANAGER:
             return self.exclude
         return (*(self.exclude or ()), "owner", "department")
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        model = db_field.remote_field.model
-        if hasattr(model.objects, "visible_to") and not request.user.is_superuser:
-            kwargs["queryset"] = model.objects.visible_to(request.user)
-        elif db_field.name == "owner" and not request.user.is_superuser and request.user.department_id:
-            kwargs["queryset"] = model.objects.filter(department_id=request.user.department_id)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
         if not change and obj.owner_id is None:

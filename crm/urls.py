@@ -14,7 +14,9 @@ def staff(view):
 
 urlpatterns = [
     path("", staff(views.inbox_view), name="inbox"),
+    path("files/<str:kind>/<int:pk>/", staff(views.stored_file), name="file"),
     path("thread/", staff(views.thread_view), name="thread"),
+    path("<int:pk>/body/", staff(views.email_body), name="body"),
     path("read/", staff(views.mark_read), name="mark_read"),
     path("assign/", staff(views.assign_view), name="assign"),
     path("notifications/read/", staff(views.notifications_read), name="notifications_read"),

@@ -7,9 +7,10 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
-from crm import compose, inbox
+from crm import compose, files, inbox
 from crm.forms import AssignForm, ComposeForm, EmailTemplateForm
 from crm.models import CrmEmail, EmailTemplate
 from crm.site import crm_site
@@ -98,6 +99,11 @@ def drafts(request):
     return _page(request, "crm/drafts.html", "Drafts and scheduled", emails=compose.drafts_of(request.user))
 
 
+def stored_file(request, kind, pk):
+    """Download an attachment of mail the user may see (crm/files.py)."""
+    return files.serve(request, files.find(request.user, kind, pk))
+
+
 # --- inbox -------------------------------------------------------------------------------------
 
 
@@ -136,9 +142,20 @@ def thread_view(request):
         if shared
         else None
     )
-    return _page(
-        request, "crm/thread.html", emails[-1].subject or "(no subject)", emails=emails, key=key, form=form
-    )
+    title = emails[-1].subject or "(no subject)"
+    context = {"emails": emails, "key": key, "form": form, "frame_sandbox": inbox.FRAME_SANDBOX}
+    return _page(request, "crm/thread.html", title, **context)
+
+
+@xframe_options_sameorigin
+def email_body(request, pk):
+    """One stored message's body, for the sandboxed frame of the thread page; `?images=1`
+    lets its remote images load."""
+    email = get_object_or_404(CrmEmail.objects.visible_to(request.user), pk=pk)
+    response = HttpResponse(inbox.body_document(email))
+    response["Content-Security-Policy"] = inbox.body_policy(images=request.GET.get("images") == "1")
+    response["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 @require_POST

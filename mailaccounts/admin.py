@@ -23,6 +23,7 @@ from crm.roles import Role, role_of
 from crm.site import ScopedAdmin, crm_site
 from mailaccounts import connection_test, oauth, usage
 from mailaccounts.accounts import notify_account, save_account
+from mailaccounts.destinations import may_reach_private
 from mailaccounts.forms import SUPERUSER_FIELDS, EmailAccountForm
 from mailaccounts.models import AccountGrant, AccountNotification, EmailAccount, ImapFolder
 from mailaccounts.presets import presets_for_script
@@ -89,6 +90,11 @@ class AccountAdminMixin:
             .select_related("owner")
             .prefetch_related(Prefetch("notifications", queryset=recent, to_attr="recent_notifications"))
         )
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.may_reach_private = may_reach_private(request.user)
+        return form
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = [
@@ -320,7 +326,7 @@ class AccountAdminMixin:
         return super().response_add(request, obj, post_url_continue)
 
     def _report_test(self, request, account):
-        report = connection_test.test_connection(account)
+        report = connection_test.test_connection(account, user=request.user)
         for check in report.checks:
             level = messages.SUCCESS if check.ok else messages.ERROR
             self.message_user(request, f"{check.protocol}: {check.message}", level)
@@ -328,7 +334,7 @@ class AccountAdminMixin:
     @admin.action(description="Test connection", permissions=["change"])
     def test_connection_action(self, request, queryset):
         for account in queryset.filter(pk__in=self.model.objects.editable_by(request.user))[:5]:
-            report = connection_test.test_connection(account, timeout=8)
+            report = connection_test.test_connection(account, timeout=8, user=request.user)
             level = messages.SUCCESS if report.ok else messages.ERROR
             self.message_user(request, f"Test of {account.email}: {report.summary}", level)
 

@@ -9,6 +9,7 @@ headers, the Final-Recipient address and the account that sent it are used inste
 from __future__ import annotations
 
 import email
+import logging
 import re
 from dataclasses import dataclass, field
 from email.message import Message
@@ -19,6 +20,7 @@ from django.db.models.functions import Greatest
 
 from mailaccounts.mail_parsing import ParsedMessage, decode_header, message_ids, part_text
 
+log = logging.getLogger(__name__)
 STATUS_RE = re.compile(r"\b([245])\.\d{1,3}\.\d{1,3}\b")
 SMTP_CODE_RE = re.compile(r"\b([245])\d\d\b")
 
@@ -130,7 +132,18 @@ def apply_report(report: DeliveryReport, account) -> int:
             )
             rows = MailingRecipient.objects.filter(pk__in=list(latest))
         for recipient in rows:
-            failed += _fail_recipient(recipient, status)
+            if not _fail_recipient(recipient, status):
+                continue  # a copy of a report already read
+            failed += 1
+            log.info(
+                "account %s: bounce for mailing %s, %s: %s %s",
+                account.pk,
+                recipient.mailing_id,
+                status.address,
+                status.status,
+                status.diagnostic,
+                extra={"account_id": account.pk, "mailing_id": recipient.mailing_id, "status": status.status},
+            )
         if status.permanent and status.address:
             Suppression.suppress(status.address, Suppression.Reason.BOUNCED, status.diagnostic)
     return failed

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from mailaccounts import imap_sync
 from mailaccounts.accounts import mark_reconnected, record_error
+from mailaccounts.destinations import may_reach_private
 from mailaccounts.models import ImapFolder
 from mailaccounts.smtp import AccountMailer, Outcome, network_error_message
 
@@ -39,10 +40,22 @@ class ConnectionReport:
         return " ".join(f"{check.protocol}: {check.message}" for check in self.checks)
 
 
-def check_smtp(account, timeout: float = 15) -> Check:
+# What the page says when the SMTP server answered with a reply code: our words, never the
+# server's text (whatever listens on a port can be made to "answer" the test); the full reply
+# is kept in the check's detail for operators.
+SMTP_REPLY_SENTENCES = {
+    Outcome.AUTH: "The server did not accept the login. Check the user name and password (or the app password).",
+    Outcome.THROTTLED: "The server asked to slow down. Try again later.",
+    Outcome.TEMPORARY: "The server asked to try again later.",
+    Outcome.PERMANENT: "The server refused the session. Check the host, port and security.",
+    Outcome.CONNECTION: "The server did not answer as an SMTP server should. Check the host, port and security.",
+}
+
+
+def check_smtp(account, timeout: float = 15, public_only: bool = False) -> Check:
     if not account.smtp_host:
         return Check("SMTP", False, "No SMTP server is set for this account.")
-    mailer = AccountMailer(account, timeout=timeout)
+    mailer = AccountMailer(account, timeout=timeout, public_only=public_only)
     try:
         failure = mailer.open()
     finally:
@@ -50,14 +63,15 @@ def check_smtp(account, timeout: float = 15) -> Check:
     if failure is None:
         how = "logged in" if account.password or account.auth_method != "password" else "connected (no login)"
         return Check("SMTP", True, f"{how} to {account.smtp_host}:{account.smtp_port}.")
-    return Check("SMTP", False, failure.message, failure.detail, auth_failed=failure.outcome is Outcome.AUTH)
+    message = failure.message if failure.code is None else SMTP_REPLY_SENTENCES[failure.outcome]
+    return Check("SMTP", False, message, failure.detail, auth_failed=failure.outcome is Outcome.AUTH)
 
 
-def check_imap(account, timeout: float = 15) -> tuple[Check, list[dict]]:
+def check_imap(account, timeout: float = 15, public_only: bool = False) -> tuple[Check, list[dict]]:
     if not account.imap_host:
         return Check("IMAP", False, "No IMAP server is set for this account."), []
     try:
-        client = imap_sync.connect(account, timeout=timeout)
+        client = imap_sync.connect(account, timeout=timeout, public_only=public_only)
     except imap_sync.AuthenticationFailed as error:
         return Check("IMAP", False, imap_login_message(account, error), str(error), auth_failed=True), []
     except imap_sync.SyncError as error:
@@ -70,7 +84,7 @@ def check_imap(account, timeout: float = 15) -> tuple[Check, list[dict]]:
             for name, special, selectable in imap_sync.list_folders(client)
         ]
     except (imaplib.IMAP4.error, imap_sync.SyncError, OSError) as error:
-        return Check("IMAP", False, f"Logged in, but listing the folders failed: {error}", repr(error)), []
+        return Check("IMAP", False, "Logged in, but the server did not list its folders.", repr(error)), []
     finally:
         imap_sync.close(client)
     message = f"logged in to {account.imap_host}:{account.imap_port}, {len(folders)} folder(s)."
@@ -103,11 +117,15 @@ def save_folders(account, folders: list[dict]) -> None:
         )
 
 
-def test_connection(account, timeout: float = 15, imap: bool | None = None) -> ConnectionReport:
-    """Test SMTP, and IMAP when the account has an IMAP server (or ``imap=True``)."""
-    report = ConnectionReport(checks=[check_smtp(account, timeout)])
+def test_connection(account, timeout: float = 15, imap: bool | None = None, user=None) -> ConnectionReport:
+    """Test SMTP, and IMAP when the account has an IMAP server (or ``imap=True``).
+
+    For a `user` who may not reach private addresses (destinations.may_reach_private), both
+    connect only to public addresses."""
+    public_only = not may_reach_private(user)
+    report = ConnectionReport(checks=[check_smtp(account, timeout, public_only)])
     if imap or (imap is None and account.imap_host):
-        imap_check, folders = check_imap(account, timeout)
+        imap_check, folders = check_imap(account, timeout, public_only)
         report.checks.append(imap_check)
         if imap_check.ok:
             report.folders = folders

@@ -10,6 +10,7 @@ own replies carry the Request's `[ticket:…]`.
 
 from __future__ import annotations
 
+import imaplib
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -17,6 +18,7 @@ from django.conf import settings
 from mailaccounts import imap_sync, linking
 from mailaccounts.mail_parsing import parse_message
 from mailaccounts.models import EmailAccount
+from mailkit import imap
 
 MAX_MESSAGES_PER_FOLDER = 200
 
@@ -30,7 +32,7 @@ class ConversationImport:
 
     def summary(self) -> str:
         if not self.searched:
-            return "No mail account you may read has IMAP set up."
+            return " ".join(self.errors) or "No mail account you may read has IMAP set up."
         text = f"Searched {', '.join(self.searched)}: {self.found} messages found, {self.imported} linked."
         return text + (" " + " ".join(self.errors) if self.errors else "")
 
@@ -44,20 +46,17 @@ def conversation_addresses(record) -> list[str]:
 
 
 def search_criteria(addresses: list[str], message_id: str = "") -> str:
+    """The UID SEARCH criteria; UnsafeImapValue for a value that cannot go into a command."""
     if message_id:
-        mid = _clean(message_id)
-        keys = [f'HEADER Message-ID "{mid}"', f'HEADER In-Reply-To "{mid}"', f'HEADER References "{mid}"']
+        mid = imap.quote(imap.message_id(message_id))
+        keys = [f"HEADER Message-ID {mid}", f"HEADER In-Reply-To {mid}", f"HEADER References {mid}"]
     else:
-        keys = [f'{header} "{_clean(a)}"' for a in addresses for header in ("FROM", "TO", "CC")]
+        keys = [f"{header} {imap.quote(a)}" for a in addresses for header in ("FROM", "TO", "CC")]
     return _any_of(keys)
 
 
 def _any_of(keys: list[str]) -> str:
     return keys[0] if len(keys) == 1 else f"OR {keys[0]} {_any_of(keys[1:])}"
-
-
-def _clean(value: str) -> str:
-    return value.strip().replace("\\", "").replace('"', "")
 
 
 def import_conversation(record, user, message_id: str = "") -> ConversationImport:
@@ -67,7 +66,11 @@ def import_conversation(record, user, message_id: str = "") -> ConversationImpor
     if not message_id and not addresses:
         result.errors.append("The request has no contact, company or lead with an email address.")
         return result
-    criteria = search_criteria(addresses, message_id)
+    try:
+        criteria = search_criteria(addresses, message_id)
+    except imap.UnsafeImapValue as error:
+        result.errors.append(str(error))
+        return result
     accounts = EmailAccount.objects.readable_by(user).filter(is_active=True).exclude(imap_host="")
     for account in accounts:
         result.searched.append(account.email)
@@ -78,8 +81,10 @@ def import_conversation(record, user, message_id: str = "") -> ConversationImpor
 
             record_auth_failure(account, str(error))
             result.errors.append(f"{account.email}: {error}")
-        except (imap_sync.SyncError, OSError) as error:
+        except (imap_sync.SyncError, imap.UnsafeImapValue, OSError) as error:
             result.errors.append(f"{account.email}: {error}")
+        except imaplib.IMAP4.error:  # abort included: the server refused or dropped the search
+            result.errors.append(f"{account.email}: the mail server did not complete the search; try again.")
     return result
 
 
@@ -87,7 +92,7 @@ def _import_from_account(account, record, criteria, result) -> None:
     client = imap_sync.connect(account, timeout=getattr(settings, "IMAP_SYNC_NOW_SECONDS", 20))
     try:
         for folder in imap_sync.ensure_folders(client, account):
-            typ, _ = client.select(imap_sync.quote(folder.name), readonly=True)
+            typ, _ = client.select(imap.quote(folder.name), readonly=True)
             if typ != "OK":
                 continue
             typ, data = client.uid("SEARCH", criteria)

@@ -1,12 +1,14 @@
 from django import forms
 
+from mailaccounts.destinations import RefusedDestination, public_address
 from mailaccounts.models import EmailAccount
 from mailaccounts.presets import fill_empty, guess_provider
 
-# Only a superuser sets who owns an account, whether it is the main (VIP) account, how much
-# it may send a day and whether it is switched on; a sales manager re-activates an account
-# by fixing its credentials and passing "Test connection".
-SUPERUSER_FIELDS = ("owner", "is_main", "daily_limit", "is_active", "assignment")
+# Only a superuser sets who owns an account, its address (mail goes out From it, so changing
+# it would let one send as someone else), whether it is the main (VIP) account, how much it
+# may send a day and whether it is switched on; a sales manager re-activates an account by
+# fixing its credentials and passing "Test connection".
+SUPERUSER_FIELDS = ("owner", "email", "is_main", "daily_limit", "is_active", "assignment")
 
 DEFAULT_SMTP_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
 DEFAULT_IMAP_PORTS = {"none": 143, "starttls": 143, "ssl": 993}
@@ -44,6 +46,10 @@ class EmailAccountForm(forms.ModelForm):
             "auth_method": "Sign in with",
         }
 
+    # Whether the servers may be on loopback or private networks: set per request by the
+    # admin (AccountAdminMixin.get_form) from destinations.may_reach_private(user).
+    may_reach_private = False
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name in ("smtp_port", "imap_port"):
@@ -64,11 +70,26 @@ class EmailAccountForm(forms.ModelForm):
         for kind, ports in (("smtp", DEFAULT_SMTP_PORTS), ("imap", DEFAULT_IMAP_PORTS)):
             if f"{kind}_port" in self.fields and not data.get(f"{kind}_port"):
                 data[f"{kind}_port"] = ports.get(data.get(f"{kind}_security"), ports["ssl"])
+        if not self.may_reach_private:
+            self._refuse_private_servers(data)
         if data.get("clear_password"):
             data["password"] = ""
         elif not data.get("password") and self.instance.pk:
             data["password"] = self.instance.password  # blank means "keep"
         return data
+
+    def _refuse_private_servers(self, data):
+        """A changed server that resolves to a loopback, private… address is refused."""
+        for kind in ("smtp", "imap"):
+            host = data.get(f"{kind}_host")
+            if not host or not {f"{kind}_host", f"{kind}_port"} & set(self.changed_data):
+                continue
+            try:
+                public_address(host, data.get(f"{kind}_port") or 0)
+            except RefusedDestination as error:
+                self.add_error(f"{kind}_host", str(error))
+            except (OSError, UnicodeError):
+                pass  # a name that does not resolve now: the connection test says so
 
     def _get_validation_exclusions(self):
         # "One default account per owner" is kept by moving the default on save

@@ -36,11 +36,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from crm.files import display_name
 from crm.models import CrmEmail, CrmEmailAttachment
-from mailaccounts import bounces, linking
+from mailaccounts import bounces, destinations, linking
 from mailaccounts.mail_parsing import ParsedMessage, parse_headers, parse_message
 from mailaccounts.models import EmailAccount, ImapFolder, Security, SyncRun
 from mailaccounts.smtp import tls_context  # one place decides whom we trust (MAIL_CA_FILE)
+from mailkit.imap import UnsafeImapValue, quote  # every value put into an IMAP command
 
 log = logging.getLogger(__name__)
 
@@ -110,22 +112,49 @@ class SslClient(_CountingMixin, imaplib.IMAP4_SSL):
     pass
 
 
-def connect(account, timeout: float | None = None) -> imaplib.IMAP4:
-    """A logged-in IMAP connection; SyncError/AuthenticationFailed with a clear message."""
+class _PublicOnly:
+    """Connects only to the public address its host resolved to (mailaccounts/destinations.py);
+    TLS still checks the certificate against the host name."""
+
+    def _create_socket(self, timeout):
+        sock = destinations.connect(self.host, self.port, timeout)
+        if isinstance(self, imaplib.IMAP4_SSL):
+            return self.ssl_context.wrap_socket(sock, server_hostname=self.host)
+        return sock
+
+
+class PublicClient(_PublicOnly, Client):
+    pass
+
+
+class PublicSslClient(_PublicOnly, SslClient):
+    pass
+
+
+def connect(account, timeout: float | None = None, public_only: bool = False) -> imaplib.IMAP4:
+    """A logged-in IMAP connection; SyncError/AuthenticationFailed with a clear message.
+
+    `public_only`: connect only to a public address (a form's connection test)."""
     timeout = timeout or setting("IMAP_TIMEOUT", 30)
     host, port = account.imap_host, account.imap_port
     if not host:
         raise SyncError("No IMAP server is set for this account.")
+    plain, secure = (PublicClient, PublicSslClient) if public_only else (Client, SslClient)
     try:
         if account.imap_security == Security.SSL:
-            client = SslClient(host, port, ssl_context=tls_context(account), timeout=timeout)
+            client = secure(host, port, ssl_context=tls_context(account), timeout=timeout)
         else:
-            client = Client(host, port, timeout=timeout)
+            client = plain(host, port, timeout=timeout)
             if account.imap_security == Security.STARTTLS:
                 client.starttls(ssl_context=tls_context(account))
     except ssl.SSLCertVerificationError as error:
         raise SyncError(f"The certificate of {host} is not trusted: {error.verify_message}.") from error
-    except (OSError, imaplib.IMAP4.error) as error:
+    except imaplib.IMAP4.error as error:
+        # The greeting is whatever listens on that port: it is not repeated to people.
+        raise SyncError(
+            f"Cannot connect to {host}:{port}: it did not answer as an IMAP server should."
+        ) from error
+    except OSError as error:
         raise SyncError(f"Cannot connect to {host}:{port}: {_describe(error)}") from error
     try:
         login(client, account)
@@ -140,7 +169,10 @@ def login(client: imaplib.IMAP4, account) -> None:
         if account.auth_method != EmailAccount.AuthMethod.PASSWORD:
             _oauth_login(client, account)
         else:
-            client.login(account.login, account.password)
+            quote(account.password)  # refuses a line break; imaplib quotes the password itself
+            client.login(quote(account.login), account.password)
+    except UnsafeImapValue as error:
+        raise SyncError("The user name or password contains a line break; correct it.") from error
     except imaplib.IMAP4.abort as error:
         raise SyncError(f"The server closed the connection during login: {_describe(error)}") from error
     except imaplib.IMAP4.error as error:
@@ -178,10 +210,6 @@ def close(client: imaplib.IMAP4) -> None:
 def _check(typ, data, what):
     if typ != "OK":
         raise SyncError(f"{what} failed: {_describe(imaplib.IMAP4.error(data[0] if data else typ))}")
-
-
-def quote(name: str) -> str:
-    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 # --- folders ------------------------------------------------------------------------------
@@ -317,7 +345,7 @@ def sync_account(account: EmailAccount, time_budget: float | None = None) -> Syn
 
         run.error = str(error)
         record_auth_failure(account, str(error))
-    except SyncError as error:
+    except (SyncError, UnsafeImapValue) as error:
         run.error = str(error)
     except (OSError, imaplib.IMAP4.error) as error:
         run.error = f"The connection to {account.imap_host} failed: {_describe(error)}"
@@ -349,6 +377,10 @@ def finish(run: SyncRun, progress: Progress) -> None:
     next_sync = now if progress.partial else now + timedelta(minutes=account.sync_interval or 5)
     fields = {"last_sync_at": now, "last_sync_result": result[:500], "next_sync_at": next_sync}
     release(account.pk, progress.lease, **fields)
+    level = logging.INFO if run.ok else logging.WARNING
+    log.log(
+        level, "account %s: IMAP sync %s", account.pk, result, extra={"account_id": account.pk, "ok": run.ok}
+    )
     for name, value in {**fields, "sync_lease_until": None}.items():
         setattr(account, name, value)
 
@@ -562,14 +594,15 @@ def _create_email(account, folder_name, uid, parsed: ParsedMessage, links, outgo
     for part in parsed.attachments:
         attachment = CrmEmailAttachment(
             email=email,
-            filename=part.filename[:255],
+            filename=display_name(part.filename),
             content_type=part.content_type[:255],
             size=part.size,
             content_id=part.content_id[:255],
             truncated=part.truncated,
         )
         if part.content is not None:
-            attachment.file.save(part.filename or "attachment", ContentFile(part.content), save=False)
+            # Stored under a random name (crm.files.RandomName): the part's name is only shown.
+            attachment.file.save(attachment.filename, ContentFile(part.content), save=False)
         attachment.save()
     return email
 

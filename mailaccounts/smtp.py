@@ -21,6 +21,9 @@ from enum import StrEnum
 
 from django.conf import settings
 
+from mailaccounts import destinations
+from mailaccounts.destinations import RefusedDestination
+
 
 class Outcome(StrEnum):
     SENT = "sent"
@@ -117,6 +120,8 @@ def classify_reply(code: int, text: str, stage: str = "rcpt") -> SendResult:
 
 def network_error_message(exc: BaseException) -> str:
     """A sentence a person can act on for a socket, TLS or timeout failure (SMTP or IMAP)."""
+    if isinstance(exc, RefusedDestination):
+        return str(exc)
     if isinstance(exc, smtplib.SMTPServerDisconnected) and isinstance(exc.__context__, OSError):
         exc = exc.__context__  # smtplib hides a timeout or reset behind "unexpectedly closed"
     if isinstance(exc, ssl.SSLCertVerificationError):
@@ -169,11 +174,13 @@ def classify(exc: BaseException) -> SendResult:
         code, text = exc.smtp_code, _text(exc.smtp_error)
         if code == 421 or (400 <= code < 500 and _THROTTLE_TEXT.search(text)):
             return classify_reply(code, text, "connect")
+        # The greeting is the remote's text (whatever listens on that port): operators read it
+        # in the detail, people get our sentence.
         return SendResult(
             Outcome.CONNECTION,
             code if code > 0 else None,
-            f"The server did not accept the connection: {_reply(code, text)}",
-            detail,
+            "The server did not answer as an SMTP server should. Check the host, port and security.",
+            f"{detail} ({_reply(code, text)})",
         )
     if isinstance(exc, smtplib.SMTPResponseException):
         return classify_reply(exc.smtp_code, _text(exc.smtp_error), "rcpt")
@@ -238,9 +245,11 @@ class AccountMailer:
     # sessions, and a message must not be lost to a connection that died while we waited.
     IDLE_CHECK_SECONDS = 20
 
-    def __init__(self, account, timeout: float = 30):
+    def __init__(self, account, timeout: float = 30, public_only: bool = False):
         self.account = account
         self.timeout = timeout
+        # Connect only to a public address, the one checked (mailaccounts/destinations.py).
+        self.public_only = public_only
         self.connection: smtplib.SMTP | None = None
         self.connections_opened = 0
         self._last_used = 0.0
@@ -267,10 +276,13 @@ class AccountMailer:
     def _connect(self) -> smtplib.SMTP:
         account = self.account
         host, port = account.smtp_host, account.smtp_port
+        plain, secure = (
+            (_PublicSMTP, _PublicSMTP_SSL) if self.public_only else (smtplib.SMTP, smtplib.SMTP_SSL)
+        )
         if account.smtp_security == "ssl":
-            connection = smtplib.SMTP_SSL(host, port, timeout=self.timeout, context=tls_context(account))
+            connection = secure(host, port, timeout=self.timeout, context=tls_context(account))
         else:
-            connection = smtplib.SMTP(host, port, timeout=self.timeout)
+            connection = plain(host, port, timeout=self.timeout)
         try:
             connection.ehlo()
             if account.smtp_security == "starttls":
@@ -340,6 +352,17 @@ class AccountMailer:
         if self.connection is not None:
             _quietly_close(self.connection)
             self.connection = None
+
+
+class _PublicSMTP(smtplib.SMTP):
+    """Connects only to the public address its host resolved to (TLS still checks the name)."""
+
+    def _get_socket(self, host, port, timeout):
+        return destinations.connect(host, port, timeout)
+
+
+class _PublicSMTP_SSL(smtplib.SMTP_SSL, _PublicSMTP):  # noqa: N801 - smtplib's own naming
+    pass  # SMTP_SSL wraps the socket _PublicSMTP opened
 
 
 def _is_mail_error(exc: BaseException) -> bool:

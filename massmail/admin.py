@@ -21,8 +21,9 @@ from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
 from crm.export_admin import ExportAdminMixin
+from crm.files import StoredFileInput, display_name
 from crm.roles import Role, role_of
-from crm.site import ScopedAdmin, crm_site
+from crm.site import ReadOnlyAdmin, ScopedAdmin, crm_site
 from massmail import mailings, previews
 from massmail.forms import (
     AudienceForm,
@@ -103,6 +104,11 @@ class AttachmentInline(admin.TabularInline):
     extra = 0
     verbose_name = "attachment or inline image"
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "file":
+            kwargs["widget"] = StoredFileInput("message")  # linked through the checked view
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
 
 @admin.register(Signature, site=crm_site)
 class SignatureAdmin(AuthoredAdmin):
@@ -130,7 +136,7 @@ class MessageAdmin(AuthoredAdmin):
         for attachment in formset.save(commit=False):
             upload = attachment.file
             if not attachment.filename and upload:
-                attachment.filename = upload.name.rsplit("/", 1)[-1][:255]
+                attachment.filename = display_name(upload.name)
             content_type = getattr(getattr(upload, "file", None), "content_type", None)
             if content_type:
                 attachment.content_type = content_type
@@ -200,14 +206,24 @@ class VipFilter(admin.SimpleListFilter):
 
 
 class MailingChangeList(ChangeList):
-    """Attaches the owners' sending accounts to the page's mailings: two queries per page."""
+    """Attaches the owners' sending accounts to the page's mailings (two queries per page) and
+    each message's text preview (read once per message, however many mailings share it)."""
 
     def get_results(self, request):
         super().get_results(request)
-        owners = {mailing.owner_id for mailing in self.result_list}
-        accounts = previews.mailing_accounts_by_owner(owners) if owners else {}
-        for mailing in self.result_list:
-            mailing.account_states = accounts.get(mailing.owner_id, [])
+        attach_list_details(self.result_list)
+
+
+def attach_list_details(mailings):
+    """What the list's columns show beyond the row: the owner's accounts, the message's text."""
+    owners = {mailing.owner_id for mailing in mailings}
+    accounts = previews.mailing_accounts_by_owner(owners) if owners else {}
+    texts = {}
+    for mailing in mailings:
+        mailing.account_states = accounts.get(mailing.owner_id, [])
+        if mailing.message_id not in texts:
+            texts[mailing.message_id] = " ".join(html_to_text(mailing.message.body).split())[:300]
+        mailing.preview_text = texts[mailing.message_id]
 
 
 def count_of(queryset):
@@ -271,13 +287,17 @@ class MailingAdmin(ExportAdminMixin, ScopedAdmin):
             .get_queryset(request)
             .annotate(
                 sent_today_count=count_of(rows.filter(sent_at__gte=start)),
-                open_count=count_of(
+                # One subquery: F("open_count") would run the count a second time.
+                done_count=F("recipients_count")
+                - count_of(
                     rows.filter(status__in=[MailingRecipient.Status.PENDING, MailingRecipient.Status.SENDING])
                 ),
-                done_count=F("recipients_count") - F("open_count"),
             )
             .prefetch_related(Prefetch("notifications", queryset=notifications))
         )
+
+    def prepare_export_rows(self, mailings):
+        attach_list_details(mailings)
 
     def get_changelist(self, request, **kwargs):
         return MailingChangeList
@@ -293,8 +313,7 @@ class MailingAdmin(ExportAdminMixin, ScopedAdmin):
 
     @admin.display(description="Mailing", ordering="name")
     def name_with_preview(self, obj):
-        body = " ".join(html_to_text(obj.message.body).split())
-        return format_html('<span title="{}">{}</span>', f"{obj.message.subject}\n\n{body[:300]}", obj)
+        return format_html('<span title="{}">{}</span>', f"{obj.message.subject}\n\n{obj.preview_text}", obj)
 
     @admin.display(description="Progress", ordering="done_count")
     def progress(self, obj):
@@ -516,7 +535,7 @@ class MailingAdmin(ExportAdminMixin, ScopedAdmin):
 
 
 @admin.register(MailingRecipient, site=crm_site)
-class MailingRecipientAdmin(ScopedAdmin):
+class MailingRecipientAdmin(ReadOnlyAdmin):
     """Every recipient row the user may see, across mailings, with filters (read only)."""
 
     list_display = [
@@ -551,15 +570,6 @@ class MailingRecipientAdmin(ScopedAdmin):
     @admin.display(description="Record")
     def record(self, obj):
         return obj.record or "—"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def progress_context(mailing, percent):

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from crm.files import RandomName
 from crm.roles import Role, role_of
 from crm.scoping import DepartmentFromOwner, OwnedQuerySet
 
@@ -49,13 +50,21 @@ class Message(models.Model):
         return self.name or self.subject
 
 
+class MessageAttachmentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Attachments of messages the user may see (the download view, crm/files.py)."""
+        return self.filter(message__in=Message.objects.visible_to(user))
+
+
 class MessageAttachment(models.Model):
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(upload_to="message_attachments/%Y/%m/")
+    file = models.FileField(upload_to=RandomName("message_attachments"))
     filename = models.CharField(max_length=255)
     content_type = models.CharField(max_length=255, default="application/octet-stream")
     inline = models.BooleanField(default=False, help_text="An inline image referenced as cid:<content_id>")
     content_id = models.CharField(max_length=255, blank=True)
+
+    objects = MessageAttachmentQuerySet.as_manager()
 
     def __str__(self):
         return self.filename
@@ -373,6 +382,10 @@ class TrackingEvent(models.Model):
     is_machine = models.BooleanField(default=False, help_text="A privacy proxy or a link scanner")
     machine_reason = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # Opens only: who fetched (keyed hash of address, user agent and method) and the start of
+    # the counting window the fetch fell in. One open per message, client and window.
+    client_hash = models.CharField(max_length=32, blank=True)
+    window_start = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at"]
@@ -380,6 +393,20 @@ class TrackingEvent(models.Model):
             # Reports: events of a mailing's recipients / of one email, by kind.
             models.Index(fields=["mailing_recipient", "kind"], name="trackingevent_recipient_idx"),
             models.Index(fields=["crm_email", "kind"], name="trackingevent_email_idx"),
+        ]
+        constraints = [
+            # massmail.tracking.record_event: INSERT … ON CONFLICT DO NOTHING against these, so a
+            # repeated fetch of one pixel by one client costs one index probe and writes nothing.
+            models.UniqueConstraint(
+                fields=["mailing_recipient", "client_hash", "window_start"],
+                condition=models.Q(kind="open"),
+                name="trackingevent_recipient_open_once",
+            ),
+            models.UniqueConstraint(
+                fields=["crm_email", "client_hash", "window_start"],
+                condition=models.Q(kind="open"),
+                name="trackingevent_email_open_once",
+            ),
         ]
 
     def __str__(self):

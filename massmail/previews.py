@@ -100,6 +100,8 @@ def send_test(message, user, recipient_type=RecipientType.CONTACTS, search=""):
         )
     except TemplateSyntaxError as exc:
         return False, f"The message has a template error: {exc}"
+    except ValueError as exc:  # RenderError, UnsafeAddress: an address that cannot be used
+        return False, f"The test could not be built: {exc}"
     email.replace_header("Subject", f"[Test] {email['Subject']}")
     with AccountMailer(account) as mailer:
         result = mailer.send(email)

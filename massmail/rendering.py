@@ -38,6 +38,9 @@ from django.template.base import VariableNode
 from django.urls import reverse
 from django.utils import timezone
 
+from mailkit.headers import address_header, has_line_break, one_line
+from massmail.sanitizing import sanitize_html
+
 VARIABLES = ("first_name", "last_name", "full_name", "company", "email", "unsubscribe_url", "user")
 USER_VARIABLES = ("name", "first_name", "last_name", "email")
 KNOWN_VARIABLES = (
@@ -87,16 +90,7 @@ def make_message_id() -> str:
 
 # --- header safety --------------------------------------------------------------------------
 
-_LINE_BREAKS = re.compile(r"[\r\n\x00\u2028\u2029\x85\x0b\x0c]+")
-
-
-def one_line(value) -> str:
-    """A header value with every line break made a space: nothing can start a new header."""
-    return _LINE_BREAKS.sub(" ", str(value or "")).strip()
-
-
-def has_line_break(value) -> bool:
-    return bool(_LINE_BREAKS.search(str(value or "")))
+# `one_line`, `has_line_break` and `address_header` live in mailkit/headers.py (one home).
 
 
 class RenderError(ValueError):
@@ -324,7 +318,10 @@ class CompiledMessage:
         return self._render_parts(self.context(recipient))
 
     def _render_parts(self, context):
-        html = self.html.render(Context(context))
+        # Sanitized after the template step: template syntax can rebuild markup (a comment
+        # that swallows a quote, a string literal with a tag) the stored body's sanitizing
+        # never saw. Tracking, our own, is added after this.
+        html = sanitize_html(self.html.render(Context(context)))
         text = self.text.render(Context(context, autoescape=False)) if self.text else html_to_text(html)
         return one_line(self.subject.render(Context(context, autoescape=False))), html, text
 
@@ -349,12 +346,10 @@ class CompiledMessage:
 
         message = EmailMessage(policy=POLICY)
         _set(message, "Subject", subject)
-        _set(
-            message, "From", email.utils.formataddr((one_line(account.display_name), one_line(account.email)))
-        )
+        _set(message, "From", address_header(account.display_name, account.email))
         _set(message, "To", email.utils.formataddr((one_line(_recipient_name(recipient)), address)))
         if account.reply_to:
-            _set(message, "Reply-To", one_line(account.reply_to))
+            _set(message, "Reply-To", address_header("", account.reply_to))
         _set(message, "Date", email.utils.format_datetime(timezone.now()))
         _set(message, "Message-ID", one_line(recipient.message_id))
         _set(message, "List-Id", self.list_id)
@@ -502,15 +497,16 @@ def compile_message(mailing_or_message) -> CompiledMessage:
 def render_for_record(subject, html, record=None, user=None):
     """(subject, html) of a one-to-one email: variables filled for a record and the sender.
 
-    A template that does not parse is returned as written, so a send never fails on it.
+    A template that does not parse is returned as written, so a send never fails on it. The
+    HTML is sanitized last, after the template step, either way.
     """
     context = record_variables(record) | {"user": user_variables(user), "unsubscribe_url": ""}
     try:
         rendered_subject = _compile(subject, autoescape=False).render(Context(context, autoescape=False))
         rendered_html = _compile(html).render(Context(context))
     except TemplateSyntaxError:
-        return subject, html
-    return one_line(rendered_subject), rendered_html
+        return subject, sanitize_html(html)
+    return one_line(rendered_subject), sanitize_html(rendered_html)
 
 
 def _variables_used(template):

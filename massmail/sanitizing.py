@@ -118,7 +118,8 @@ def sanitize_html(html: str) -> str:
     """The HTML with only mail-safe tags, attributes, URL schemes and CSS properties left.
 
     Template variables survive (`{{ unsubscribe_url }}` in an href stays as it is: it is a
-    relative URL to the sanitizer), so messages are sanitized before they are compiled.
+    relative URL to the sanitizer), so bodies are sanitized when stored, and their rendered
+    HTML is sanitized again after the template step, before it is sent or shown.
     """
     if not html:
         return ""

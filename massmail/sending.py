@@ -325,7 +325,13 @@ def send_batch(account_id, n, now=None) -> BatchResult:
     if auth_result is not None:
         disable_account(account, auth_result, now)
     finish_done_mailings(mailing_ids, account)
-    log.info("%s", batch)
+    mailings_text = ", ".join(f"mailing {pk}" for pk in sorted(mailing_ids)) or "no mailing"
+    log.info(
+        "%s; %s",
+        batch,
+        mailings_text,
+        extra={"account_id": account_id, "mailing_ids": sorted(mailing_ids), "sent": batch.sent},
+    )
     return batch
 
 

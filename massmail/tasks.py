@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from massmail import scheduling, sending
+from massmail import health, scheduling, sending
 
 # A send_batch task that waited this long is stale: the next plan tick makes a fresh one.
 BATCH_EXPIRES_SECONDS = 60
@@ -14,6 +14,7 @@ def plan_sends():
     due = scheduling.due_accounts()
     for item in due:
         send_batch.apply_async((item.account_id, item.batch), expires=BATCH_EXPIRES_SECONDS)
+    health.record_beat_tick()  # /healthz: beat, the broker and a worker are alive
     return len(due)
 
 

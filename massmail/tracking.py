@@ -4,8 +4,10 @@ A click token names a `TrackedLink` row (a link that was in that message when it
 never a URL, so the redirect cannot be pointed anywhere else: there is no open redirect.
 Tokens are signed with `django.core.signing` and a salt of their own.
 
-Each fetch of the pixel and each click is one `TrackingEvent`; "unique" figures are counted
-in `massmail.reports`. Fetches that a person did not make (privacy proxies that load every
+Each click is one `TrackingEvent`. Fetches of the pixel are counted once per message, client
+(address, user agent and method) and OPEN_WINDOW: a client that reloads an image, or a script
+that fetches it 200 times, is one open, and the same client reading again later is another.
+"Unique" figures are counted in `massmail.reports`. Fetches that a person did not make (privacy proxies that load every
 image on delivery, security scanners that follow every link) are stored with `is_machine`
 and counted apart, as far as they can be told apart: by user agent, by a HEAD request, and
 by a click within seconds of delivery.
@@ -14,6 +16,7 @@ Recording an event on a GET is the one exception to "nothing changes state on GE
 client only ever GETs, and the event is an append-only log, not a change a person makes.
 """
 
+import datetime as dt
 import hashlib
 import hmac
 import html as html_lib
@@ -27,6 +30,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from crm.client_address import client_address
 from massmail.models import MailingRecipient, TrackedLink, TrackingEvent
 
 SALT = "massmail.tracking"
@@ -37,6 +41,8 @@ PIXEL_GIF = (
 )
 # A person reads before they click; a scanner follows every link as the message arrives.
 SCANNER_CLICK_SECONDS = 10
+# Repeated fetches of one pixel by one client within a window are one open.
+OPEN_WINDOW = dt.timedelta(minutes=10)
 
 HREF_RE = re.compile(r"""(<a\b[^>]*?\shref\s*=\s*)(["'])(.*?)\2""", re.IGNORECASE | re.DOTALL)
 BODY_END_RE = re.compile(r"</body\s*>", re.IGNORECASE)
@@ -227,10 +233,23 @@ def machine_reason(method, user_agent, kind, seconds_since_sent=None):
     return ""
 
 
+def _keyed_hash(text):
+    return hmac.new(settings.SECRET_KEY.encode(), text.encode(), hashlib.sha256).hexdigest()[:32]
+
+
 def hash_ip(address):
-    if not address:
-        return ""
-    return hmac.new(settings.SECRET_KEY.encode(), address.encode(), hashlib.sha256).hexdigest()[:32]
+    return _keyed_hash(address) if address else ""
+
+
+def client_hash(ip, user_agent, method):
+    """Who fetched, as a keyed hash: nothing of the address can be read back from it."""
+    return _keyed_hash(f"{ip}\n{user_agent}\n{method}")
+
+
+def open_window(now):
+    """The start of the OPEN_WINDOW-long period (counted from the epoch) that `now` falls in."""
+    epoch = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+    return epoch + (now - epoch) // OPEN_WINDOW * OPEN_WINDOW
 
 
 def _target_or_404(token, kind):
@@ -256,22 +275,28 @@ def record_event(kind, recipient, crm_email, *, method, user_agent, ip, link=Non
     sent_at = recipient.sent_at if recipient is not None else crm_email.date
     seconds = (now - sent_at).total_seconds() if sent_at else None
     reason = machine_reason(method, user_agent, kind, seconds)
+    event = TrackingEvent(
+        kind=kind,
+        mailing_recipient=recipient,
+        crm_email=crm_email,
+        link=link,
+        url=link.url if link else "",
+        user_agent=user_agent[:500],
+        ip_hash=hash_ip(ip),
+        is_machine=bool(reason),
+        machine_reason=reason,
+        created_at=now,
+    )
+    if kind == TrackingEvent.Kind.OPEN:
+        event.client_hash = client_hash(ip, user_agent, method)
+        event.window_start = open_window(now)
     try:
         with transaction.atomic():
-            return TrackingEvent.objects.create(
-                kind=kind,
-                mailing_recipient=recipient,
-                crm_email=crm_email,
-                link=link,
-                url=link.url if link else "",
-                user_agent=user_agent[:500],
-                ip_hash=hash_ip(ip),
-                is_machine=bool(reason),
-                machine_reason=reason,
-                created_at=now,
-            )
+            # One INSERT; for an open already counted in this window the unique constraint
+            # makes it write nothing (ON CONFLICT DO NOTHING).
+            TrackingEvent.objects.bulk_create([event], ignore_conflicts=True)
     except IntegrityError:
-        return None  # the message was deleted between the lookup and the insert
+        pass  # the message was deleted between the lookup and the insert
 
 
 def from_our_staff(request):
@@ -283,7 +308,7 @@ def from_our_staff(request):
 
 
 def _client(request):
-    return request.META.get("HTTP_USER_AGENT", ""), request.META.get("REMOTE_ADDR", "")
+    return request.META.get("HTTP_USER_AGENT", ""), client_address(request)
 
 
 @never_cache

@@ -1,11 +1,21 @@
-"""Public pages reached from mail (no login): unsubscribe. Tracking views live in massmail.tracking."""
+"""Public pages reached from mail (no login): unsubscribe; and the operators' /healthz and
+/metrics. Tracking views live in massmail.tracking."""
 
-from django.http import HttpResponseBadRequest, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseForbidden,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
+from prometheus_client import CONTENT_TYPE_LATEST
 
+from massmail import health, metrics
 from massmail import unsubscribe as unsubscribing
 from massmail.models import MassmailSettings
 
@@ -35,3 +45,26 @@ def unsubscribe(request, token):
             unsubscribing.unsubscribe_token(data, "link")
         return HttpResponseRedirect(redirect_url)
     return render(request, "massmail/unsubscribe_confirm.html", {"email": data.email})
+
+
+# --- operators: health and metrics (massmail/health.py, massmail/metrics.py) -------------------
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD"])
+def healthz(request):
+    healthy, checks = health.run_checks()
+    return JsonResponse(
+        {"status": "ok" if healthy else "fail", "checks": checks}, status=200 if healthy else 503
+    )
+
+
+@never_cache
+@require_http_methods(["GET"])
+def metrics_view(request):
+    access = metrics.access_of(request)
+    if access == metrics.Access.DISABLED:
+        raise Http404("Metrics are off: set METRICS_TOKEN or METRICS_ALLOWED_NETWORKS.")
+    if access == metrics.Access.DENIED:
+        return HttpResponseForbidden("A bearer token or an allowed network is required.")
+    return HttpResponse(metrics.exposition(), content_type=CONTENT_TYPE_LATEST)

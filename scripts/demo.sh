@@ -4,6 +4,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# What the demo needs, explicitly (production defaults are the opposite): DEBUG for runserver's
+# static files and error pages, DEMO for the mail sink's pages at /crm/sent-mail/, and
+# MAIL_ALLOW_PRIVATE_HOSTS so the account forms and connection tests reach the sink on 127.0.0.1.
+export DEBUG=1 DEMO=1
+export MAIL_ALLOW_PRIVATE_HOSTS=${MAIL_ALLOW_PRIVATE_HOSTS:-true}
+
 if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
 fi

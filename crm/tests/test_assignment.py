@@ -7,7 +7,6 @@ from django.urls import reverse
 
 from crm import inbox
 from crm.models import Company, CrmEmail, Notification, Tag
-from crm.tests.fixtures import PASSWORD
 from crm.tests.mail_fixtures import account_on
 from mailaccounts.models import AccountGrant, EmailAccount
 
@@ -93,7 +92,7 @@ def test_by_hand_notifies_members_and_a_person_assigns(client, shared, alice, bo
     route()
     assert CrmEmail.objects.get(pk=email.pk).assigned_to is None
     assert Notification.objects.filter(kind="new_email").count() == 3
-    assert client.login(username="alice", password=PASSWORD)
+    client.force_login(alice)
     response = client.post(reverse("mail:assign"), {"key": email.thread_key, "user": bob.pk})
     assert response.status_code == 302
     assert assignees([email]) == ["bob"]

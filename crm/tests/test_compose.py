@@ -8,7 +8,6 @@ from django.urls import reverse
 
 from crm import compose
 from crm.models import CrmEmail, EmailTemplate, Notification
-from crm.tests.fixtures import PASSWORD
 from crm.tests.mail_fixtures import *  # noqa: F403
 from crm.tests.mail_fixtures import account_on
 
@@ -232,7 +231,7 @@ def test_reply_is_threaded_and_addressed_to_the_sender(alice, jane, smtp_sink):
 
 
 def logged_in(client, user):
-    assert client.login(username=user.username, password=PASSWORD)
+    client.force_login(user)
     return client
 
 

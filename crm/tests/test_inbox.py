@@ -5,7 +5,6 @@ from django.urls import reverse
 
 from crm import inbox
 from crm.models import CrmEmail
-from crm.tests.fixtures import PASSWORD
 from crm.tests.mail_fixtures import *  # noqa: F403
 from crm.tests.mail_fixtures import account_on
 from mailaccounts.models import AccountGrant, EmailAccount, ImapFolder
@@ -78,7 +77,7 @@ def test_drafts_stay_out_of_the_inbox(alice, personal):
 
 
 def logged_in(client, user):
-    assert client.login(username=user.username, password=PASSWORD)
+    client.force_login(user)
     return client
 
 
@@ -90,7 +89,10 @@ def test_inbox_and_conversation_pages(client, alice, personal):
     assert page.status_code == 200 and "Re: Offer" in page.content.decode()
     assert "2 unread" in page.content.decode()
     thread = client.get(reverse("mail:thread"), {"key": "<a@x>"})
-    assert thread.status_code == 200 and "Dear Alice" in thread.content.decode()
+    first = CrmEmail.objects.get(message_id="<a@x>")
+    body_url = reverse("mail:body", args=[first.pk])
+    assert thread.status_code == 200 and f'src="{body_url}"' in thread.content.decode()
+    assert "Dear Alice" in client.get(body_url).content.decode()  # the message, in its frame
     assert CrmEmail.objects.filter(is_read=False).count() == 2, "a GET changes nothing"
     client.post(reverse("mail:mark_read"), {"key": "<a@x>"}, HTTP_HX_REQUEST="true")
     assert not CrmEmail.objects.filter(is_read=False).exists()

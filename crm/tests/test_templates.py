@@ -1,11 +1,10 @@
 from django.urls import reverse
 
 from crm.models import EmailTemplate
-from crm.tests.fixtures import PASSWORD
 
 
 def logged_in(client, user):
-    assert client.login(username=user.username, password=PASSWORD)
+    client.force_login(user)
     return client
 
 

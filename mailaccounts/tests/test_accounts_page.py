@@ -3,7 +3,6 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from crm.tests.fixtures import PASSWORD
 from mailaccounts.models import AccountGrant, AccountNotification, EmailAccount
 
 LIST = "/crm/mailaccounts/emailaccount/"
@@ -35,7 +34,7 @@ def bobs(bob):
 
 
 def login(client, user):
-    client.login(username=user.username, password=PASSWORD)
+    client.force_login(user)
     return client
 
 

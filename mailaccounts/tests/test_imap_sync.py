@@ -2,6 +2,7 @@
 """IMAP sync against the session's Dovecot: what gets imported, linked, skipped, and what it costs."""
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -287,6 +288,23 @@ def test_attachments_over_the_cap_are_recorded_but_not_stored(account, mailbox, 
         b"x" * 100,
     )
     assert (big.filename, big.size, big.truncated, bool(big.file)) == ("big.zip", 5000, True, False)
+
+
+def test_an_attachment_named_to_escape_the_media_folder_is_stored_harmlessly(
+    account, mailbox, offer, media_root
+):
+    message = mail(subject=f"Files [ticket:{offer.ticket}]")
+    message.add_attachment(b"SECRET_KEY = 'x'", maintype="text", subtype="html", filename="../../settings.py")
+    mailbox.append(message)
+
+    run = imap_sync.sync_account(account)
+
+    assert run.ok, run.error
+    attachment = CrmEmail.objects.get().attachments.get()
+    assert attachment.filename == "settings.py"
+    assert attachment.file.name.startswith("attachments/") and "settings" not in attachment.file.name
+    assert attachment.file.read() == b"SECRET_KEY = 'x'"
+    assert Path(attachment.file.path).resolve().is_relative_to(Path(media_root).resolve())
 
 
 def test_excluded_senders_are_not_imported(account, mailbox, offer):

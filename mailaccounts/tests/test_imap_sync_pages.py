@@ -6,7 +6,6 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from crm.models import Company, Contact, CrmEmail, Request
-from crm.tests.fixtures import PASSWORD as USER_PASSWORD
 from mailaccounts import imap_sync, tasks
 from mailaccounts.models import AccountGrant, EmailAccount, SyncRun
 from mailaccounts.tests.imap_helpers import account, mail, mailbox, media_root  # noqa: F401
@@ -64,7 +63,7 @@ def test_import_this_conversation_links_an_unticketed_thread(client, alice, acco
     mailbox.append(mail(subject="Unrelated", sender="someone@else.example"))
     imap_sync.sync_account(account)
     assert not CrmEmail.objects.exists()  # no ticket: the poller left it alone
-    client.login(username="alice", password=USER_PASSWORD)
+    client.force_login(alice)
     url = reverse("crm:crm_request_import_conversation", args=[offer.pk])
 
     form = client.get(url)
@@ -87,7 +86,7 @@ def test_import_by_message_id(client, alice, account, mailbox, offer):
     mailbox.append(mail(subject="Question", sender="x@other.example", message_id="<q-1@other.example>"))
     mailbox.append(mail(subject="Re: Question", sender="y@other.example", references="<q-1@other.example>"))
     mailbox.append(mail(subject="Other", sender="x@other.example"))
-    client.login(username="alice", password=USER_PASSWORD)
+    client.force_login(alice)
 
     client.post(
         reverse("crm:crm_request_import_conversation", args=[offer.pk]), {"message_id": "<q-1@other.example>"}
@@ -103,7 +102,7 @@ def test_import_searches_only_accounts_the_user_may_read(client, bob, account, m
     offer.owner = bob
     offer.save()
     mailbox.append(mail(subject="Hi"))
-    client.login(username="bob", password=USER_PASSWORD)
+    client.force_login(bob)
     url = reverse("crm:crm_request_import_conversation", args=[offer.pk])
 
     response = client.post(url, follow=True)
@@ -115,7 +114,7 @@ def test_import_searches_only_accounts_the_user_may_read(client, bob, account, m
 
 
 def test_import_of_someone_elses_request_is_refused(client, carol, offer):
-    client.login(username="carol", password=USER_PASSWORD)
+    client.force_login(carol)
 
     response = client.post(reverse("crm:crm_request_import_conversation", args=[offer.pk]))
 
@@ -146,7 +145,7 @@ def test_beat_task_enqueues_due_accounts(account, settings):
 
 def test_sales_manager_syncs_their_own_account_from_the_crm_site(client, alice, bob, account, mailbox, offer):
     mailbox.append(mail(subject=f"Re: [ticket:{offer.ticket}]"))
-    client.login(username="alice", password=USER_PASSWORD)
+    client.force_login(alice)
     sync_now = reverse("crm:mailaccounts_emailaccount_sync_now", args=[account.pk])
 
     page = client.get(reverse("crm:mailaccounts_emailaccount_change", args=[account.pk])).content.decode()
@@ -155,6 +154,6 @@ def test_sales_manager_syncs_their_own_account_from_the_crm_site(client, alice, 
     assert sync_now in page and "Sync status" in page
     assert "1 imported" in response.content.decode()
     client.logout()
-    client.login(username="bob", password=USER_PASSWORD)
+    client.force_login(bob)
     assert client.post(sync_now).status_code in (403, 404)
     assert account.sync_runs.count() == 1

@@ -12,7 +12,6 @@ from django.core import signing
 from django.db import connection
 from django.utils import timezone
 
-from crm.tests.fixtures import PASSWORD
 from mailaccounts import oauth
 from mailaccounts.models import EmailAccount
 from mailaccounts.smtp import AccountMailer, Outcome
@@ -230,7 +229,7 @@ def test_connect_with_google_from_the_accounts_page(
         imap_port=free_port(),
         imap_security="none",
     )
-    client.login(username="alice", password=PASSWORD)
+    client.force_login(alice)
     response = client.post(
         f"/crm/mailaccounts/emailaccount/{account.pk}/oauth-start/", {"provider": "google"}
     )
@@ -254,14 +253,14 @@ def test_connect_with_google_from_the_accounts_page(
 
 def test_oauth_start_for_anothers_account_is_a_404(client, token_endpoint, alice, bob):
     bobs = EmailAccount.objects.create(owner=bob, email="bob@gmail.example")
-    client.login(username="alice", password=PASSWORD)
+    client.force_login(alice)
     response = client.post(f"/crm/mailaccounts/emailaccount/{bobs.pk}/oauth-start/", {"provider": "google"})
     assert response.status_code == 404
 
 
 def test_a_failing_token_endpoint_during_the_callback_is_a_message(client, token_endpoint, alice):
     account = EmailAccount.objects.create(owner=alice, email="alice@gmail.example")
-    client.login(username="alice", password=PASSWORD)
+    client.force_login(alice)
     url = oauth.authorization_url(account, "google", oauth.callback_url(), alice)
     token_endpoint.reply(503, error="temporarily_unavailable")
     response = client.get(

@@ -1,16 +1,39 @@
+import importlib
 import smtplib
 from email.message import EmailMessage
 from io import StringIO
 
+import pytest
 from django.core.management import call_command
+from django.urls import clear_url_caches
 
+import config.urls
+from crm.models import User
 from massmail.mail_sink import serve
 from massmail.models import Mailing, MailingRecipient
 from massmail.tests.drip_helpers import drip_settings, make_account, make_mailing
 from testsupport._net import free_port
 
 
-def test_the_demo_sink_stores_mail_and_the_page_shows_it(alice, client, settings, tmp_path):
+@pytest.fixture
+def demo_urls(settings):
+    """The URLs as the demo routes them (DEMO on), for one test."""
+    settings.DEMO = True
+    importlib.reload(config.urls)
+    clear_url_caches()
+    yield
+    settings.DEMO = False
+    importlib.reload(config.urls)
+    clear_url_caches()
+
+
+def test_the_mail_sink_pages_are_not_routed_outside_the_demo(alice, client, root):
+    for user in (alice, root):
+        client.force_login(user)
+        assert client.get("/crm/sent-mail/").status_code == 404
+
+
+def test_the_demo_sink_stores_mail_and_the_page_shows_it(alice, client, settings, tmp_path, demo_urls):
     settings.MAIL_SINK_DIR = tmp_path
     port = free_port()
     controller = serve(port=port)
@@ -57,3 +80,10 @@ def test_seed_drip_demo_makes_accounts_on_the_sink_and_a_demo_mailing(db):
     call_command("seed_drip_demo", "--sink-port", "2999", stdout=out)  # idempotent
     assert "DEMO time compression" in out.getvalue()
     assert Mailing.objects.filter(name="Demo mailing").count() == 1
+
+
+def test_in_the_demo_the_sink_pages_are_only_for_staff_of_the_crm_site(client, demo_urls, east):
+    outsider = User.objects.create_user("guest", "guest@crm.test", "pw", department=east, is_staff=False)
+    client.force_login(outsider)
+    response = client.get("/crm/sent-mail/")
+    assert response.status_code == 302 and "/crm/login/" in response["Location"]

@@ -5,7 +5,6 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.test import Client
 
 from crm.models import Company, Contact, Lead
-from crm.tests.fixtures import PASSWORD
 from mailaccounts.models import EmailAccount
 from massmail import mailings
 from massmail.models import Mailing, MassmailSettings, Message, Signature
@@ -15,7 +14,7 @@ BODY = '<p>Hi {{ first_name }}</p><p><a href="{{ unsubscribe_url }}">Unsubscribe
 
 def login(user):
     client = Client()
-    assert client.login(username=user.username, password=PASSWORD)
+    client.force_login(user)
     return client
 
 

@@ -3,14 +3,13 @@ import datetime as dt
 from django.urls import reverse
 
 from crm.models import Company, Contact, CrmEmail, EmailTemplate
-from crm.tests.fixtures import PASSWORD
 from massmail.models import Mailing, MailingRecipient, Message, TrackingEvent
 
 SENT = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC)
 
 
 def logged_in(client, user):
-    assert client.login(username=user.username, password=PASSWORD)
+    client.force_login(user)
     return client
 
 

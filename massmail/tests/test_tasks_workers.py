@@ -9,7 +9,6 @@ import contextlib
 import datetime
 import os
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -28,6 +27,7 @@ from massmail.models import MailingRecipient
 from massmail.scheduling import due_accounts
 from massmail.sending import mark_stuck_uncertain
 from massmail.tests.drip_helpers import drip_settings, make_account, make_mailing
+from testsupport.processes import process_group
 
 pytestmark = pytest.mark.django_db(transaction=True)
 Status = MailingRecipient.Status
@@ -51,37 +51,23 @@ def queue():
 
 
 @contextlib.contextmanager
-def celery_worker(queue, tmp_path, concurrency=2):
+def celery_worker(queue, tmp_path, concurrency=2, env=None):
     env = {
         **os.environ,
         "DATABASE_URL": database_url(),
         "CELERY_BROKER_URL": BROKER,
         "CELERY_TASK_DEFAULT_QUEUE": queue,
+        **(env or {}),
     }
-    log_path = tmp_path / f"worker-{uuid.uuid4().hex[:6]}.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=prefork", f"-c{concurrency}"]
-            + ["-Q", queue, "-n", f"{queue}-{uuid.uuid4().hex[:4]}@%h", "-l", "info"]
-            + ["--without-gossip", "--without-mingle", "--without-heartbeat"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: killpg reaches the pool children
-        )
-    try:
+    with process_group(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=prefork", f"-c{concurrency}"]
+        + ["-Q", queue, "-n", f"{queue}-{uuid.uuid4().hex[:4]}@%h", "-l", "info"]
+        + ["--without-gossip", "--without-mingle", "--without-heartbeat"],
+        cwd=ROOT,
+        env=env,
+        log_path=tmp_path / f"worker-{uuid.uuid4().hex[:6]}.log",
+    ) as process:
         yield process
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            process.terminate()  # warm shutdown: the running task finishes
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=5)
-        sys.stderr.write(log_path.read_text(errors="replace")[-3000:])
 
 
 @contextlib.contextmanager

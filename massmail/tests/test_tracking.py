@@ -5,7 +5,7 @@ import time_machine
 from django.test import Client
 
 from crm.models import CrmEmail
-from massmail import tracking
+from massmail import reports, tracking
 from massmail.models import Mailing, MailingRecipient, Message, TrackedLink, TrackingEvent
 
 SENT = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC)
@@ -31,9 +31,9 @@ def crm_email(alice):
     return CrmEmail.objects.create(direction="out", subject="Quote", owner=alice, date=SENT, status="sent")
 
 
-def fetch(url, method="get", user_agent=BROWSER):
+def fetch(url, method="get", user_agent=BROWSER, address="127.0.0.1"):
     path = url.removeprefix("http://127.0.0.1:8000")
-    return getattr(Client(), method)(path, HTTP_USER_AGENT=user_agent)
+    return getattr(Client(REMOTE_ADDR=address), method)(path, HTTP_USER_AGENT=user_agent)
 
 
 def test_instrument_html_rewrites_web_links_and_appends_the_pixel(recipient, settings):
@@ -54,21 +54,49 @@ def test_links_of_a_mailing_are_stored_once_for_all_recipients(recipient):
     assert TrackedLink.objects.filter(mailing=recipient.mailing).count() == 1
 
 
-def test_each_pixel_fetch_is_one_open_event(recipient, settings):
+def test_a_pixel_fetch_is_one_open_event(recipient, settings):
     settings.SITE_URL = "http://127.0.0.1:8000"
     url = tracking.open_url(mailing_recipient=recipient)
-    with time_machine.travel(SENT + dt.timedelta(hours=1)):
+    # Frozen: with a ticking clock only the first reading of the time (here the request
+    # metrics' middleware's) is exactly the destination.
+    with time_machine.travel(SENT + dt.timedelta(hours=1), tick=False):
         first = fetch(url)
-        fetch(url)
     assert first.status_code == 200
     assert first["Content-Type"] == "image/gif"
     assert first.content.startswith(b"GIF89a")
     events = TrackingEvent.objects.filter(mailing_recipient=recipient, kind="open")
-    assert events.count() == 2
+    assert events.count() == 1
     assert not any(e.is_machine for e in events)
     assert events[0].user_agent == BROWSER
     assert events[0].created_at == SENT + dt.timedelta(hours=1)
     assert events[0].ip_hash and "127.0.0.1" not in events[0].ip_hash
+
+
+@pytest.mark.parametrize("target", ["recipient", "crm_email"])
+def test_repeated_fetches_by_one_client_count_once_per_window(target, request):
+    message = request.getfixturevalue(target)
+    url = tracking.open_url(**{"mailing_recipient" if target == "recipient" else "crm_email": message})
+    opens = TrackingEvent.objects.filter(kind="open")
+    with time_machine.travel(SENT + dt.timedelta(hours=1, minutes=3), tick=False) as traveller:
+        for _ in range(200):
+            assert fetch(url).status_code == 200  # the image is always served
+        assert opens.count() == 1
+        fetch(url, address="192.0.2.44")  # another reader (forwarded mail, another device)
+        fetch(url, user_agent=BROWSER.replace("Linux", "Windows"))  # another client, same network
+        assert opens.count() == 3
+        traveller.shift(tracking.OPEN_WINDOW)
+        fetch(url)  # the first client reads again later
+        assert opens.count() == 4
+    assert not opens.filter(is_machine=True).exists()
+
+
+def test_reports_count_one_open_for_a_burst_of_fetches(recipient):
+    url = tracking.open_url(mailing_recipient=recipient)
+    with time_machine.travel(SENT + dt.timedelta(hours=1), tick=False):
+        for _ in range(200):
+            fetch(url)
+    figures = reports.mailing_figures(recipient.mailing)
+    assert (figures.opens, figures.opened) == (1, 1)
 
 
 def test_click_redirects_to_the_link_and_counts_one_event(crm_email, settings):

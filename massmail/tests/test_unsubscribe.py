@@ -1,3 +1,4 @@
+import base64
 from urllib.parse import urlsplit
 
 import pytest
@@ -93,3 +94,49 @@ def test_a_token_of_another_purpose_is_refused(recipient):
 
     forged = signing.dumps([recipient.pk, recipient.email], compress=False)  # no salt
     assert client().get(f"/m/u/{forged}/").status_code == 400
+
+
+def test_the_token_shows_nothing_readable(recipient):
+    token = unsubscribe.make_token(recipient)
+    assert "pat" not in token.lower() and "example" not in token.lower()
+    for offset in range(4):  # base64 read from any starting point
+        part = token[offset:]
+        decoded = base64.urlsafe_b64decode(part[: len(part) // 4 * 4])
+        assert b"pat@" not in decoded.lower() and b"example" not in decoded.lower()
+        assert str(recipient.pk).encode() not in decoded
+        assert (
+            recipient.pk.to_bytes(8, "big") not in decoded and recipient.pk.to_bytes(4, "big") not in decoded
+        )
+    assert unsubscribe.read_token(token) == unsubscribe.TokenData(recipient.pk, "pat@example.test")
+
+
+def test_one_recipient_always_gets_the_same_link_and_two_recipients_different_ones(recipient):
+    other = MailingRecipient.objects.exclude(pk=recipient.pk).first()
+    assert unsubscribe.make_token(recipient) == unsubscribe.make_token(recipient)
+    assert unsubscribe.make_token(recipient) != unsubscribe.make_token(other)
+
+
+def test_a_link_of_the_earlier_signed_format_still_unsubscribes(recipient):
+    from django.core import signing
+
+    old = signing.dumps([recipient.pk, recipient.email], salt=unsubscribe.SALT, compress=False)
+    response = client().post(f"/m/u/{old}/")
+    assert response.status_code == 200 and b"You are unsubscribed" in response.content
+    assert_unsubscribed_everywhere()
+
+
+def test_a_tampered_token_of_the_earlier_format_is_a_plain_400(recipient):
+    from django.core import signing
+
+    old = signing.dumps([recipient.pk, recipient.email], salt=unsubscribe.SALT, compress=False)
+    assert client().post(f"/m/u/{old[:-2]}xx/").status_code == 400
+    assert not Suppression.objects.exists()
+
+
+def test_links_survive_a_secret_key_rotation_through_the_fallbacks(recipient, settings):
+    token = unsubscribe.make_token(recipient)
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "a-new-secret-key-" + "x" * 40
+    assert unsubscribe.read_token(token).email == "pat@example.test"
+    settings.SECRET_KEY_FALLBACKS = []
+    assert unsubscribe.read_token(token) is None

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('massmail', '0006_recipient_links_without_constraints'),
+        ('massmail', '0008_attachments_random_names'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

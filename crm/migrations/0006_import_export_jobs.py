@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('crm', '0003_correspondence'),
+        ('crm', '0005_owner_name_indexes'),
     ]
 
     operations = [
