@@ -1,5 +1,8 @@
+import os
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.files.storage import FileSystemStorage
 from django.db import IntegrityError, models, transaction
 
 from crm.files import RandomName
@@ -457,11 +460,22 @@ class Notification(models.Model):
         return self.text
 
 
-def _import_files():
-    # Not under MEDIA_ROOT: uploaded tables are never served; each is deleted when its import ends.
-    from django.core.files.storage import FileSystemStorage
+class ImportFilesStorage(FileSystemStorage):
+    """IMPORT_FILES_ROOT, read when a file is stored or opened (so a test's setting holds):
+    uploaded tables, deleted when their import ends, and background exports; never served
+    by URL."""
 
-    return FileSystemStorage(location=settings.IMPORT_FILES_ROOT, base_url=None)
+    @property
+    def base_location(self):
+        return settings.IMPORT_FILES_ROOT
+
+    @property
+    def location(self):
+        return os.path.abspath(self.base_location)
+
+
+def _import_files():
+    return ImportFilesStorage(base_url=None)
 
 
 class ImportJob(models.Model):

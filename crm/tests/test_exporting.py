@@ -3,6 +3,7 @@ formula-safe (crm/exporting.py, crm/export_admin.py)."""
 
 import csv
 import io
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -134,6 +135,7 @@ def test_a_large_export_is_written_in_the_background_for_its_user_only(
     exporting.run_export(job.pk)  # what the Celery task (crm.tasks.run_export) calls
     status = client.get(response.url, headers={"HX-Request": "true"}).content.decode()
     assert "Download 2 rows (CSV)" in status and "hx-trigger" not in status
+    assert Path(ExportJob.objects.get().file.path).is_relative_to(tmp_path / "exports")
     body = b"".join(client.get(f"{response.url}file/").streaming_content).decode("utf-8-sig")
     assert sorted(row[1] for row in list(csv.reader(io.StringIO(body)))[1:]) == ["c@alice.test", "c@bob.test"]
     client.force_login(alice)

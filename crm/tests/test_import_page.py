@@ -57,9 +57,10 @@ def test_a_file_that_is_not_a_table_is_refused_on_upload(client, alice, import_f
     assert not any(import_files.rglob("*.txt"))
 
 
-def test_changing_the_mapping_and_importing(client, alice):
+def test_changing_the_mapping_and_importing(client, alice, import_files):
     upload(client, alice, "plain_de.csv")
     job = ImportJob.objects.get()
+    assert [p.name for p in import_files.rglob("*.csv")] == [Path(job.file.name).name]
     data = {
         "column_0": "name",
         "column_1": "email",
@@ -81,7 +82,7 @@ def test_changing_the_mapping_and_importing(client, alice):
     assert "created 1, updated 0, skipped 0" in page
     assert "Undo this import" in page
     job.refresh_from_db()
-    assert not job.file  # the uploaded file is gone once imported
+    assert not job.file and not any(import_files.rglob("*.csv"))  # gone once imported
     assert importing.remembered_mapping(alice, "contacts")["Telefon"] == ""
 
 
