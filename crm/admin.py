@@ -1,13 +1,15 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from crm.export_admin import ExportAdminMixin
+from crm.import_admin import ImportAdminMixin
 from crm.models import Company, Contact, CrmEmail, Deal, Department, Lead, Request, Tag, User
 from crm.site import OwnedRecordAdmin, ReadOnlyAdmin, register_both
 from mailaccounts.sync_admin import ImportConversationMixin
 from massmail.admin import make_massmail
 
 
-class RecordAdmin(OwnedRecordAdmin):
+class RecordAdmin(ExportAdminMixin, OwnedRecordAdmin):
     """A CRM record's page: "Write email" and the record's correspondence timeline."""
 
     change_form_template = "admin/crm/record_change_form.html"
@@ -19,7 +21,7 @@ class RecordAdmin(OwnedRecordAdmin):
 RECORD_ACTIONS = [*RecordAdmin.actions, make_massmail]
 
 
-class CompanyAdmin(RecordAdmin):
+class CompanyAdmin(ImportAdminMixin, RecordAdmin):
     actions = RECORD_ACTIONS
     list_display = ["full_name", "email", "country", "city", "industry", "is_vip", "massmail", "owner"]
     list_filter = ["is_vip", "massmail", "industry", "country", "tags"]
@@ -28,7 +30,7 @@ class CompanyAdmin(RecordAdmin):
     filter_horizontal = ["tags"]
 
 
-class ContactAdmin(RecordAdmin):
+class ContactAdmin(ImportAdminMixin, RecordAdmin):
     actions = RECORD_ACTIONS
     list_display = ["__str__", "email", "company", "country", "is_vip", "massmail", "owner"]
     list_filter = ["is_vip", "massmail", "company__industry", "country", "tags"]
@@ -39,7 +41,7 @@ class ContactAdmin(RecordAdmin):
     ordering = ["last_name", "first_name"]
 
 
-class LeadAdmin(RecordAdmin):
+class LeadAdmin(ImportAdminMixin, RecordAdmin):
     actions = RECORD_ACTIONS
     list_display = ["__str__", "email", "company_name", "country", "industry", "is_vip", "massmail", "owner"]
     list_filter = ["is_vip", "massmail", "industry", "country", "tags"]

@@ -18,7 +18,13 @@ class Role(StrEnum):
 
 
 _RECORDS = ["crm.company", "crm.contact", "crm.lead", "crm.request", "crm.deal"]
-_AUTHORING = ["massmail.message", "massmail.messageattachment", "massmail.signature", "massmail.mailing"]
+_AUTHORING = [
+    "massmail.message",
+    "massmail.messageattachment",
+    "massmail.signature",
+    "massmail.mailing",
+    "massmail.segment",
+]
 
 # model label -> actions, per role. Row-level scope is `visible_to(user)` on each manager.
 ROLE_PERMISSIONS = {

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from crm import compose, inbox
+from crm import compose, exporting, importing, inbox
 
 
 @shared_task(ignore_result=True)
@@ -18,3 +18,15 @@ def route_new_mail():
 @shared_task(ignore_result=True)
 def send_daily_digests():
     return inbox.send_daily_digests()
+
+
+@shared_task(ignore_result=True)
+def run_import(job_id):
+    """A large import from the import page (crm/importing.py)."""
+    importing.run_queued_import(job_id)
+
+
+@shared_task(ignore_result=True)
+def run_export(job_id):
+    """A large export of a /crm/ list (crm/exporting.py)."""
+    exporting.run_export(job_id)
