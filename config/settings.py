@@ -174,6 +174,14 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "media"))
+# Uploaded import files (crm/importing.py) wait here, never served, until their import ends;
+# background exports are kept here too and served only to the user who asked for them.
+IMPORT_FILES_ROOT = env("IMPORT_FILES_ROOT", default=str(BASE_DIR / "var" / "imports"))
+# Imports of files over this size run in the background (Celery) with a progress bar.
+IMPORT_BACKGROUND_BYTES = env.int("IMPORT_BACKGROUND_BYTES", default=256 * 1024)
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=200 * 1024 * 1024)
+# Exports of lists longer than this are written in the background (crm/exporting.py).
+EXPORT_BACKGROUND_ROWS = env.int("EXPORT_BACKGROUND_ROWS", default=10_000)
 
 # Secrets at rest (email account passwords and OAuth tokens). A comma-separated list of
 # Fernet keys: the first encrypts, all decrypt, so keys can be rotated.

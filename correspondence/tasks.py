@@ -1,4 +1,4 @@
-"""Celery shells around crm's mail functions; the management commands call the same ones."""
+"""Celery shells around the one-to-one mail functions; the management commands call the same ones."""
 
 from celery import shared_task
 

@@ -2,11 +2,13 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from crm import record_pages
+from crm.export_admin import ExportAdminMixin
+from crm.import_admin import ImportAdminMixin
 from crm.models import Company, Contact, Deal, Department, Lead, Request, Tag, User
 from crm.site import OwnedRecordAdmin, register_both
 
 
-class RecordAdmin(OwnedRecordAdmin):
+class RecordAdmin(ExportAdminMixin, OwnedRecordAdmin):
     """A CRM record's page, with what the upper apps register in crm.record_pages: list
     actions ("Make massmail"), links on the form ("Write email") and panels (the timeline)."""
 
@@ -21,7 +23,7 @@ class RecordAdmin(OwnedRecordAdmin):
         return [*super()._get_base_actions(), *registered]
 
 
-class CompanyAdmin(RecordAdmin):
+class CompanyAdmin(ImportAdminMixin, RecordAdmin):
     list_display = ["full_name", "email", "country", "city", "industry", "is_vip", "massmail", "owner"]
     list_filter = ["is_vip", "massmail", "industry", "country", "tags"]
     search_fields = ["full_name", "email", "city"]
@@ -29,7 +31,7 @@ class CompanyAdmin(RecordAdmin):
     filter_horizontal = ["tags"]
 
 
-class ContactAdmin(RecordAdmin):
+class ContactAdmin(ImportAdminMixin, RecordAdmin):
     list_display = ["__str__", "email", "company", "country", "is_vip", "massmail", "owner"]
     list_filter = ["is_vip", "massmail", "company__industry", "country", "tags"]
     search_fields = ["first_name", "last_name", "email", "company__full_name"]
@@ -39,7 +41,7 @@ class ContactAdmin(RecordAdmin):
     ordering = ["last_name", "first_name"]
 
 
-class LeadAdmin(RecordAdmin):
+class LeadAdmin(ImportAdminMixin, RecordAdmin):
     list_display = ["__str__", "email", "company_name", "country", "industry", "is_vip", "massmail", "owner"]
     list_filter = ["is_vip", "massmail", "industry", "country", "tags"]
     search_fields = ["first_name", "last_name", "email", "company_name"]

@@ -1,5 +1,8 @@
+import os
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.files.storage import FileSystemStorage
 from django.db import IntegrityError, models, transaction
 
 from crm.roles import Role, role_of
@@ -257,3 +260,126 @@ class LogEntry(models.Model):
 
     def __str__(self):
         return self.text
+
+
+class ImportFilesStorage(FileSystemStorage):
+    """IMPORT_FILES_ROOT, read when a file is stored or opened (so a test's setting holds):
+    uploaded tables, deleted when their import ends, and background exports; never served
+    by URL."""
+
+    @property
+    def base_location(self):
+        return settings.IMPORT_FILES_ROOT
+
+    @property
+    def location(self):
+        return os.path.abspath(self.base_location)
+
+
+def _import_files():
+    return ImportFilesStorage(base_url=None)
+
+
+class ImportJob(models.Model):
+    """One import of a CSV/XLSX file (crm/importing.py): its options, progress and totals.
+
+    Each row's outcome is an ImportRow, which is the report and what undo reverses.
+    """
+
+    class Kind(models.TextChoices):
+        COMPANIES = "companies", "Companies"
+        CONTACTS = "contacts", "Contacts"
+        LEADS = "leads", "Leads"
+
+    class Duplicates(models.TextChoices):
+        SKIP = "skip", "Skip them"
+        UPDATE = "update", "Fill their empty fields"
+        OVERWRITE = "overwrite", "Overwrite their fields"
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", "Uploaded"
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+        UNDONE = "undone", "Undone"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="import_jobs")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    file = models.FileField(storage=_import_files, upload_to="%Y/%m/", blank=True)
+    filename = models.CharField(max_length=255)
+    duplicates = models.CharField(max_length=10, choices=Duplicates.choices, default=Duplicates.SKIP)
+    mapping = models.JSONField(default=dict, blank=True, help_text="{column header: field}")
+    options = models.JSONField(default=dict, blank=True, help_text="Values for the whole file")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.UPLOADED)
+    progress = models.PositiveSmallIntegerField(default=0, help_text="Percent of the file read")
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} from {self.filename}"
+
+    @property
+    def totals(self):
+        return f"created: {self.created} updated: {self.updated} skipped: {self.skipped}"
+
+
+class ImportRow(models.Model):
+    """One line of an import's report; `record_id` and `before` are what undo needs."""
+
+    class Outcome(models.TextChoices):
+        CREATED = "created", "Created"
+        UPDATED = "updated", "Updated"
+        SKIPPED = "skipped", "Skipped"
+        COMPANY_CREATED = "company", "Company created"
+
+    # Indexed by importrow_job_outcome_idx (job first): a second index on job alone would
+    # only cost every inserted report row another write.
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="rows", db_index=False)
+    line = models.PositiveIntegerField()
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    email = models.CharField(max_length=254, blank=True)
+    reason = models.CharField(max_length=500, blank=True)
+    record_id = models.BigIntegerField(null=True, blank=True)
+    before = models.JSONField(null=True, blank=True, help_text="Fields an update changed, as they were")
+
+    class Meta:
+        ordering = ["line", "id"]
+        indexes = [models.Index(fields=["job", "outcome"], name="importrow_job_outcome_idx")]
+
+    def __str__(self):
+        return f"line {self.line}: {self.outcome}"
+
+
+class ExportJob(models.Model):
+    """A large export of a /crm/ list (crm/exporting.py), written in the background."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Being prepared"
+        DONE = "done", "Ready"
+        FAILED = "failed", "Failed"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="export_jobs")
+    site = models.CharField(max_length=20, help_text="The admin site the list was on")
+    model = models.CharField(max_length=100, help_text="app_label.model_name")
+    query = models.TextField(blank=True, help_text="The list's filters and search, as its query string")
+    format = models.CharField(max_length=4)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    rows = models.PositiveIntegerField(default=0)
+    file = models.FileField(storage=_import_files, upload_to="exports/%Y/%m/", blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"Export of {self.model} ({self.format})"

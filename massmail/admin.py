@@ -21,6 +21,7 @@ from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
 from correspondence.models import Signature
+from crm.export_admin import ExportAdminMixin
 from crm.files import StoredFileInput, display_name
 from crm.models import Department, User
 from crm.roles import Role, role_of
@@ -196,14 +197,19 @@ class MailingChangeList(ChangeList):
 
     def get_results(self, request):
         super().get_results(request)
-        owners = {mailing.owner_id for mailing in self.result_list}
-        accounts = previews.mailing_accounts_by_owner(owners) if owners else {}
-        texts = {}
-        for mailing in self.result_list:
-            mailing.account_states = accounts.get(mailing.owner_id, [])
-            if mailing.message_id not in texts:
-                texts[mailing.message_id] = " ".join(html_to_text(mailing.message.body).split())[:300]
-            mailing.preview_text = texts[mailing.message_id]
+        attach_list_details(self.result_list)
+
+
+def attach_list_details(mailings):
+    """What the list's columns show beyond the row: the owner's accounts, the message's text."""
+    owners = {mailing.owner_id for mailing in mailings}
+    accounts = previews.mailing_accounts_by_owner(owners) if owners else {}
+    texts = {}
+    for mailing in mailings:
+        mailing.account_states = accounts.get(mailing.owner_id, [])
+        if mailing.message_id not in texts:
+            texts[mailing.message_id] = " ".join(html_to_text(mailing.message.body).split())[:300]
+        mailing.preview_text = texts[mailing.message_id]
 
 
 def count_of(queryset):
@@ -229,7 +235,7 @@ def progress_of(mailing):
 
 
 @admin.register(Mailing, site=crm_site)
-class MailingAdmin(ScopedAdmin):
+class MailingAdmin(ExportAdminMixin, ScopedAdmin):
     list_display = [
         "name_with_preview",
         "id",
@@ -275,6 +281,9 @@ class MailingAdmin(ScopedAdmin):
             )
             .prefetch_related(Prefetch("notifications", queryset=notifications))
         )
+
+    def prepare_export_rows(self, mailings):
+        attach_list_details(mailings)
 
     def get_changelist(self, request, **kwargs):
         return MailingChangeList
@@ -440,8 +449,10 @@ class MailingAdmin(ScopedAdmin):
     def create_view(self, request):
         if not self.has_add_permission(request):
             raise PermissionDenied
+        # A link (a segment's "Create mailing") fills the form; it counts once a message is chosen.
+        bound = request.POST or (request.GET if "message" in request.GET else None)
         form = AudienceForm(
-            request.POST or request.GET or None, user=request.user, **audience_choices(request.user)
+            bound, initial=request.GET.dict(), user=request.user, **audience_choices(request.user)
         )
         audience = None
         if form.is_bound and form.is_valid():
@@ -608,3 +619,7 @@ def make_massmail(modeladmin, request, queryset):
         "has_messages": form.fields["message"].queryset.exists(),
     }
     return TemplateResponse(request, "admin/massmail/make_massmail.html", context)
+
+
+# Saved segments have their own module; importing it registers their admin.
+from massmail import segment_admin  # noqa: E402, F401

@@ -28,7 +28,12 @@ class MassmailConfig(AppConfig):
         reports.add_index_section("Mailings", views.report_index_mailings)
         reports.add_index_section("Mailing templates", views.report_index_messages)
         reports.add_report_urls(views.report_urls())
-        for label in ("massmail.message", "massmail.messageattachment", "massmail.mailing"):
+        for label in (
+            "massmail.message",
+            "massmail.messageattachment",
+            "massmail.mailing",
+            "massmail.segment",
+        ):
             roles.grant(label, roles.AUTHORING)
         roles.grant(
             "massmail.mailing",

@@ -6,8 +6,8 @@ from django.core.exceptions import ValidationError
 from correspondence.forms import TemplateFormMixin
 from crm.models import Industry, Tag
 from mailkit.headers import has_line_break
-from massmail.mailings import recipient_types
-from massmail.models import MassmailSettings, Message, RecipientType
+from massmail.models import MassmailSettings, Message, RecipientType, Segment
+from massmail.segments import filtered, filters_from_form
 
 
 class MessageForm(TemplateFormMixin, forms.ModelForm):
@@ -46,6 +46,11 @@ class AudienceForm(forms.Form):
 
     message = forms.ModelChoiceField(queryset=Message.objects.none(), empty_label=None)
     name = forms.CharField(max_length=200, required=False)
+    segment = forms.ModelChoiceField(
+        queryset=Segment.objects.none(),
+        required=False,
+        help_text="Its records (and its type), narrowed by the filters below",
+    )
     recipient_type = forms.ChoiceField(choices=RecipientType.choices, initial=RecipientType.CONTACTS)
     owner = forms.ModelChoiceField(queryset=None, required=False, empty_label="Anyone I may mail")
     department = forms.ModelChoiceField(queryset=None, required=False, empty_label="Any")
@@ -62,6 +67,7 @@ class AudienceForm(forms.Form):
     def __init__(self, *args, user, owners, departments, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["message"].queryset = Message.objects.filter(owner=user)
+        self.fields["segment"].queryset = Segment.objects.visible_to(user)
         self.fields["industry"].choices = [("", "Any"), *Industry.choices]
         self.fields["tags"].queryset = Tag.objects.all()
         if owners is None:
@@ -74,26 +80,14 @@ class AudienceForm(forms.Form):
             self.fields["department"].queryset = departments
 
     def audience(self):
-        """The queryset the filters describe (before the owner's own scope is applied)."""
+        """The queryset the filters describe (before the owner's own scope is applied): the
+        chosen segment's records, narrowed by any filter set here too."""
         data = self.cleaned_data
-        model = {kind: model for model, kind in recipient_types().items()}[data["recipient_type"]]
-        queryset = model.objects.all()
-        if data.get("owner"):
-            queryset = queryset.filter(owner=data["owner"])
-        if data.get("department"):
-            queryset = queryset.filter(department=data["department"])
-        if data.get("vip"):
-            queryset = queryset.filter(is_vip=data["vip"] == "yes")
-        if data.get("country"):
-            queryset = queryset.filter(country__iexact=data["country"].strip())
-        if data.get("industry"):
-            field = "company__industry" if data["recipient_type"] == RecipientType.CONTACTS else "industry"
-            queryset = queryset.filter(**{field: data["industry"]})
-        if data.get("tags"):
-            queryset = queryset.filter(tags__in=data["tags"]).distinct()
-        if data.get("accepts_newsletters"):
-            queryset = queryset.filter(massmail=True)
-        return queryset
+        filters = filters_from_form(data)
+        segment = data.get("segment")
+        if segment is None:
+            return filtered(data["recipient_type"], filters)
+        return filtered(segment.recipient_type, {**segment.filters, **filters})
 
 
 WEEKDAYS = [

@@ -324,3 +324,36 @@ class MassmailSettings(models.Model):
     @classmethod
     def load(cls):
         return cls.objects.filter(pk=1).first() or cls(pk=1)
+
+
+class SegmentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """A user's own segments and the shared ones (whose records each user sees in their scope)."""
+        if role_of(user) is None:
+            return self.none()
+        return self.filter(Q(owner=user) | Q(is_shared=True))
+
+    def editable_by(self, user):
+        return self if user.is_superuser else self.filter(owner=user)
+
+
+class Segment(models.Model):
+    """A named, saved set of filters over Companies, Contacts or Leads: a dynamic audience
+    whose records are found again each time (massmail/segments.py)."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="segments")
+    name = models.CharField(max_length=200)
+    is_shared = models.BooleanField("shared with the team", default=False)
+    recipient_type = models.CharField(
+        max_length=10, choices=RecipientType.choices, default=RecipientType.CONTACTS
+    )
+    filters = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SegmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name

@@ -46,8 +46,8 @@ class Migration(migrations.Migration):
     dependencies = [
         ("contenttypes", "0002_remove_content_type_name"),
         ("correspondence", "0001_initial"),
-        ("crm", "0007_mail_moves_to_correspondence"),
-        ("massmail", "0009_signature_and_tracking_move_to_correspondence"),
+        ("crm", "0008_mail_moves_to_correspondence"),
+        ("massmail", "0010_signature_and_tracking_move_to_correspondence"),
     ]
 
     operations = [

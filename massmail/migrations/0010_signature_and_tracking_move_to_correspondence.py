@@ -10,8 +10,8 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('correspondence', '0001_initial'),
-        ('crm', '0006_mail_links_move_to_correspondence'),
-        ('massmail', '0008_attachments_random_names'),
+        ('crm', '0007_mail_links_move_to_correspondence'),
+        ('massmail', '0009_segments'),
     ]
 
     operations = [

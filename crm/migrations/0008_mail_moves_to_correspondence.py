@@ -8,8 +8,8 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('crm', '0006_mail_links_move_to_correspondence'),
-        ('massmail', '0009_signature_and_tracking_move_to_correspondence'),
+        ('crm', '0007_mail_links_move_to_correspondence'),
+        ('massmail', '0010_signature_and_tracking_move_to_correspondence'),
     ]
 
     operations = [

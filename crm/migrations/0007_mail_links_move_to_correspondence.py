@@ -8,7 +8,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('crm', '0005_owner_name_indexes'),
+        ('crm', '0006_import_export_jobs'),
     ]
 
     operations = [
