@@ -198,3 +198,10 @@ LOGGING = {
     # flufl.bounce logs each of its 17 detectors it runs on every bounce at INFO.
     "loggers": {"mail.log": {"level": "WARNING"}, "flufl.bounce": {"level": "WARNING"}},
 }
+
+# Returned mail (massmail/returns.py): an address with SOFT_BOUNCE_LIMIT soft bounces within
+# SOFT_BOUNCE_DAYS days is suppressed; a mailing whose complaints exceed COMPLAINT_RATE_LIMIT
+# of its sends is paused (0.3 %: the large mailbox providers' limit for bulk senders).
+SOFT_BOUNCE_LIMIT = env.int("SOFT_BOUNCE_LIMIT", default=3)
+SOFT_BOUNCE_DAYS = env.int("SOFT_BOUNCE_DAYS", default=30)
+COMPLAINT_RATE_LIMIT = 0.003

@@ -8,7 +8,8 @@ grow with the number of events. Definitions, stated once here and on the page:
 - bounced: sent rows that failed afterwards or whose address was suppressed as a bounce;
 - delivered: sent minus bounced;
 - opened: delivered rows with a human open, or a human click (images may be blocked);
-- clicked: delivered rows with a human click; replied: an incoming email answering ours;
+- clicked: delivered rows with a human click; replied: an incoming email answering ours
+  (auto-replies are not replies);
 - unsubscribed: the address unsubscribed after the message was sent.
 
 Rates are over delivered, except bounced and delivered, which are over sent. Machine
@@ -68,10 +69,10 @@ def annotated_recipients(recipients):
     return recipients.filter(sent_at__isnull=False).annotate(
         has_open=_event_exists(TrackingEvent.Kind.OPEN),
         has_click=_event_exists(TrackingEvent.Kind.CLICK),
-        has_reply=Exists(
-            CrmEmail.objects.filter(direction="in", in_reply_to=OuterRef("message_id")).exclude(
-                in_reply_to=""
-            )
+        has_reply=Exists(  # an auto-reply is not the client's reply
+            CrmEmail.objects.filter(
+                direction="in", in_reply_to=OuterRef("message_id"), is_auto_reply=False
+            ).exclude(in_reply_to="")
         ),
         is_unsubscribed=Exists(
             suppressed.filter(reason=Suppression.Reason.UNSUBSCRIBED, created_at__gte=OuterRef("sent_at"))
@@ -146,7 +147,9 @@ def email_figures(emails):
         suppressions[email] = (reason, created)
     replied_to = set(
         CrmEmail.objects.filter(
-            direction="in", in_reply_to__in=[e["message_id"] for e in emails if e["message_id"]]
+            direction="in",
+            in_reply_to__in=[e["message_id"] for e in emails if e["message_id"]],
+            is_auto_reply=False,
         )
         .values_list("in_reply_to", flat=True)
         .distinct()
