@@ -560,6 +560,7 @@ def retry_failed_imports(account, progress) -> None:
                 failed.delete()
         except Exception as error:
             log.exception("Retrying %s UID %s of %s failed again", failed.folder, failed.uid, account)
+            progress.failed += 1  # said again in the sync's result while it stays
             failed.reason = f"{type(error).__name__}: {error}"[:2000]
             failed.attempts += 1
             failed.save(update_fields=["reason", "attempts", "last_tried_at"])

@@ -3,6 +3,8 @@
 never blocks its folder: the folder's last UID moves past it and the mail after it comes in."""
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 
 from crm.models import CrmEmail
 from mailaccounts import imap_sync
@@ -25,7 +27,7 @@ MALFORMED = (
 )
 
 
-def test_a_malformed_message_is_kept_raw_and_retried_without_blocking_the_folder(account, mailbox):
+def test_a_malformed_message_is_kept_raw_and_retried_without_blocking_the_folder(account, mailbox, alice):
     account.import_all = True
     account.save()
     mailbox.append(MALFORMED)
@@ -42,11 +44,17 @@ def test_a_malformed_message_is_kept_raw_and_retried_without_blocking_the_folder
     assert ImapFolder.objects.get(account=account, name="INBOX").last_uid == 2
     assert "1 could not be imported" in run.account.last_sync_result
 
-    imap_sync.sync_account(account)  # no new mail: the kept one is tried again, still failing
+    again = imap_sync.sync_account(account)  # no new mail: the kept one is tried again, still failing
+    assert "1 could not be imported" in again.account.last_sync_result
 
     kept.refresh_from_db()
     assert kept.attempts == 2
     assert CrmEmail.objects.count() == 1
+    client = Client()
+    client.force_login(alice)
+    page = client.get(reverse("crm:mailaccounts_emailaccount_change", args=[account.pk])).content.decode()
+    assert 'id="failed-imports"' in page
+    assert "time zone displacement out of range" in page
 
 
 def test_a_handler_that_fails_once_is_retried_on_the_next_poll(account, mailbox):
