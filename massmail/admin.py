@@ -574,6 +574,7 @@ class MailingRecipientAdmin(ScopedAdmin):
         "status",
         "is_vip",
         "skip_reason",
+        "bounce_reason",
         ("mailing", admin.RelatedOnlyFieldListFilter),
         ("account", admin.RelatedOnlyFieldListFilter),
     ]

@@ -24,6 +24,7 @@ from datetime import timedelta
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q
 from django.db.models.functions import Lower, TruncDate
 
+from massmail import returns
 from massmail.models import MailingRecipient, Suppression, TrackingEvent
 
 FIGURES = ["sent", "delivered", "opened", "clicked", "replied", "unsubscribed", "bounced"]
@@ -38,6 +39,9 @@ class Figures:
     replied: int = 0
     unsubscribed: int = 0
     bounced: int = 0
+    bounced_hard: int = 0  # of the bounced, by what came back (massmail/returns.py)
+    bounced_soft: int = 0
+    complained: int = 0
     opens: int = 0  # every human open event, not unique
     clicks: int = 0
     machine_opens: int = 0
@@ -95,6 +99,7 @@ def recipient_figures(recipients):
         clicked=Count("pk", filter=delivered & Q(has_click=True)),
         replied=Count("pk", filter=delivered & Q(has_reply=True)),
         unsubscribed=Count("pk", filter=delivered & Q(is_unsubscribed=True)),
+        **returns.returned_figures(),
     )
     figures = Figures(**counts, delivered=counts["sent"] - counts["bounced"])
     _add_events(figures, TrackingEvent.objects.filter(mailing_recipient__in=recipients))

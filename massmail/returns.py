@@ -154,15 +154,20 @@ def pause_if_complaints_too_many(mailing) -> bool:
     return mailings.pause(mailing, why=why)
 
 
-def returned_counts(mailing) -> dict:
-    """{"hard", "soft", "complained"}: the mailing's rows bounced hard, bounced soft, complained."""
+def returned_figures() -> dict:
+    """Aggregates over recipient rows: bounced_hard, bounced_soft, complained."""
     hard = [reason.value for reason in Reason if reason.hard]
     bounced = Q(bounced_at__isnull=False)
-    return MailingRecipient.objects.filter(mailing=mailing).aggregate(
-        hard=Count("pk", filter=bounced & Q(bounce_reason__in=hard)),
-        soft=Count("pk", filter=bounced & ~Q(bounce_reason__in=hard)),
-        complained=Count("pk", filter=Q(complained_at__isnull=False)),
-    )
+    return {
+        "bounced_hard": Count("pk", filter=bounced & Q(bounce_reason__in=hard)),
+        "bounced_soft": Count("pk", filter=bounced & ~Q(bounce_reason__in=hard)),
+        "complained": Count("pk", filter=Q(complained_at__isnull=False)),
+    }
+
+
+def returned_counts(mailing) -> dict:
+    """{"bounced_hard", "bounced_soft", "complained"}: counts of the mailing's rows."""
+    return MailingRecipient.objects.filter(mailing=mailing).aggregate(**returned_figures())
 
 
 @transaction.atomic

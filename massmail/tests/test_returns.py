@@ -225,9 +225,12 @@ def test_the_mailing_page_shows_hard_soft_and_complaints(alice, mailing, account
         mailbox.append(sample.raw)
     assert imap_sync.sync_account(account).ok
 
-    page = login(alice).get(reverse("crm:massmail_mailing_change", args=[mailing.pk])).content.decode()
+    client = login(alice)
+    page = client.get(reverse("crm:massmail_mailing_change", args=[mailing.pk])).content.decode()
+    report = client.get(reverse("mail:mailing_report", args=[mailing.pk])).content.decode()
 
     assert "Returned: 1 bounced hard · 1 bounced soft · 1 complained" in page
+    assert "What came back: 1 bounced hard, 1 bounced soft, 1 complained." in report
     diagnostic = MailingRecipient.objects.get(email=hard.label.failures[0].address).last_error
     assert "Bounced (hard:" in diagnostic
     assert diagnostic.split(":")[0] in page
