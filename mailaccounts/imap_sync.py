@@ -497,7 +497,7 @@ def _sync_chunk(client, folder, uids, body_tickets, progress, not_before=None):
 
 
 def _is_candidate(parsed: ParsedMessage, uid, account, outgoing, ours, body_tickets, patterns) -> bool:
-    if not outgoing and may_be_returned(parsed.message):
+    if not outgoing and _may_be_returned(parsed):
         return True  # a bounce, complaint or auto-reply: read_returned_mail decides on the body
     parties = [a for _, a in (parsed.to + parsed.cc)] if outgoing else [parsed.sender]
     if patterns and parties and all(linking.is_excluded(a, patterns) for a in parties):
@@ -505,6 +505,14 @@ def _is_candidate(parsed: ParsedMessage, uid, account, outgoing, ours, body_tick
     if account.import_all or uid in body_tickets or linking.has_ticket(parsed.subject):
         return True
     return any(ref in ours for ref in parsed.referenced_ids)
+
+
+def _may_be_returned(parsed: ParsedMessage) -> bool:
+    try:
+        return may_be_returned(parsed.message)
+    except Exception:  # hopeless headers: fetch the body; a failure there is kept and retried
+        log.exception("Reading the headers of %s failed", parsed.message_id or "a message")
+        return True
 
 
 def import_message(account, folder, uid, parsed, outgoing, progress, index=None, raw=None):
