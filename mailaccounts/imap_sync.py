@@ -534,7 +534,7 @@ def import_message(account, folder, uid, parsed, outgoing, progress, index=None,
 def _import_message(account, folder, uid, parsed, outgoing, progress, index):
     if not outgoing:
         returned = read_returned_mail(parsed.message)
-        if returned.kind in (Kind.BOUNCE, Kind.COMPLAINT, Kind.DELAY):
+        if returned.is_report:
             # Ours is handled by the app that sent it (mailaccounts/handlers.py); a delay, or
             # a bounce of mail that is not ours, is not imported and stays in the mailbox.
             if returned.kind is not Kind.DELAY and handlers.handle_fetched_mail(account, parsed, returned):

@@ -66,10 +66,6 @@ class ParsedMessage:
         ids = MESSAGE_ID_RE.findall(self.in_reply_to) + list(reversed(self.references))
         return list(dict.fromkeys(ids))
 
-    @property
-    def is_delivery_report(self) -> bool:
-        return self.content_type == "multipart/report"
-
 
 def attachment_max_bytes() -> int:
     return getattr(settings, "IMAP_ATTACHMENT_MAX_BYTES", DEFAULT_ATTACHMENT_MAX_BYTES)
