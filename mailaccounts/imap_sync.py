@@ -38,11 +38,12 @@ from django.utils import timezone
 
 from crm.files import display_name
 from crm.models import CrmEmail, CrmEmailAttachment
-from mailaccounts import bounces, destinations, linking
+from mailaccounts import destinations, handlers, linking
 from mailaccounts.mail_parsing import ParsedMessage, parse_headers, parse_message
-from mailaccounts.models import EmailAccount, ImapFolder, Security, SyncRun
+from mailaccounts.models import EmailAccount, FailedImport, ImapFolder, Security, SyncRun
 from mailaccounts.smtp import tls_context  # one place decides whom we trust (MAIL_CA_FILE)
 from mailkit.imap import UnsafeImapValue, quote  # every value put into an IMAP command
+from mailkit.returned_mail import Kind, may_be_returned, read_returned_mail
 
 log = logging.getLogger(__name__)
 
@@ -336,6 +337,7 @@ def sync_account(account: EmailAccount, time_budget: float | None = None) -> Syn
     client = None
     try:
         client = connect(account)
+        retry_failed_imports(account, progress)
         for folder in ensure_folders(client, account):
             if not sync_folder(client, folder, progress):
                 break
@@ -412,10 +414,14 @@ def sync_folder(client, folder: ImapFolder, progress: Progress) -> bool:
         if since is None:
             _save_state(folder, uidvalidity, max((uidnext or 1) - 1, 0))
             return True
-        typ, data = client.uid("SEARCH", f"SINCE {imap_date(since)}")
+        # SINCE is a whole day (in the server's time zone): "from now" is the moment import was
+        # switched on, so a day earlier is searched and INTERNALDATE decides to the second.
+        not_before = since if account.sync_from not in SYNC_FROM_DAYS else None
+        day = since - timedelta(days=1) if not_before else since
+        typ, data = client.uid("SEARCH", f"SINCE {imap_date(day)}")
         _check(typ, data, "SEARCH")
         uid_sets = chunks(sorted(uid_numbers(data)), HEADER_CHUNK)
-        body_criteria = f"SINCE {imap_date(since)}"
+        body_criteria = f"SINCE {imap_date(day)}"
     else:
         top = (uidnext or folder.last_uid + 1) - 1
         uid_sets = [
@@ -423,12 +429,13 @@ def sync_folder(client, folder: ImapFolder, progress: Progress) -> bool:
             for low in range(folder.last_uid + 1, top + 1, HEADER_CHUNK)
         ]
         body_criteria = f"UID {folder.last_uid + 1}:*"
+        not_before = None
     body_tickets = set()
     if uid_sets and not account.import_all:
         typ, data = client.uid("SEARCH", body_criteria, "BODY", '"[ticket:"')
         body_tickets = set(uid_numbers(data)) if typ == "OK" else set()
     for uids in uid_sets:
-        _sync_chunk(client, folder, uids, body_tickets, progress)
+        _sync_chunk(client, folder, uids, body_tickets, progress, not_before)
         _save_state(folder, uidvalidity, max(folder.last_uid, uids[-1]))
         if not progress.checkpoint():
             return False
@@ -443,12 +450,15 @@ def _save_state(folder: ImapFolder, uidvalidity, last_uid) -> None:
 
 
 def sync_since(account, first_sync: bool):
-    """Where a (re)read of a folder starts: None means "only mail arriving from now on"."""
+    """Where a (re)read of a folder starts: None means "only mail arriving from now on".
+
+    "From now" on a first sync is from the moment import was switched on (`import_enabled_at`),
+    so mail arriving before the first poll ran is not skipped."""
     days = SYNC_FROM_DAYS.get(account.sync_from)
     first_run = account.sync_runs.order_by("started_at").values_list("started_at", flat=True).first()
     anchor = first_run or timezone.now()
     if days is None:
-        return None if first_sync else anchor
+        return account.import_enabled_at if first_sync else anchor
     return anchor - timedelta(days=days)
 
 
@@ -456,11 +466,13 @@ def imap_date(moment) -> str:
     return f"{moment.day}-{MONTHS[moment.month - 1]}-{moment.year}"
 
 
-def _sync_chunk(client, folder, uids, body_tickets, progress):
+def _sync_chunk(client, folder, uids, body_tickets, progress, not_before=None):
     account = progress.account
-    typ, data = client.uid("FETCH", uid_set(uids), "(UID RFC822.HEADER)")
+    items = "(UID INTERNALDATE RFC822.HEADER)" if not_before else "(UID RFC822.HEADER)"
+    typ, data = client.uid("FETCH", uid_set(uids), items)
     _check(typ, data, "FETCH")
-    headers = {uid: raw for uid, raw in fetched_literals(data) if uid > folder.last_uid}
+    early = set(arrived_before(data, not_before)) if not_before else set()
+    headers = {uid: raw for uid, raw in fetched_literals(data) if uid > folder.last_uid and uid not in early}
     progress.fetched += len(headers)
     parsed = {uid: parse_headers(raw) for uid, raw in headers.items()}
     refs = {ref for p in parsed.values() for ref in p.referenced_ids}
@@ -474,17 +486,23 @@ def _sync_chunk(client, folder, uids, body_tickets, progress):
     for batch in chunks(wanted, BODY_CHUNK):
         typ, data = client.uid("FETCH", uid_set(batch), "(UID BODY.PEEK[])")
         _check(typ, data, "FETCH")
-        messages = [(uid, parse_message(raw)) for uid, raw in fetched_literals(data)]
-        index = linking.ThreadIndex([parsed for _, parsed in messages], account)
+        messages = []
+        for uid, raw in fetched_literals(data):
+            try:
+                messages.append((uid, raw, parse_message(raw)))
+            except Exception as error:  # kept raw and retried on the next poll
+                log.exception("IMAP message %s UID %s in %s cannot be parsed", folder.name, uid, account)
+                keep_failed(account, folder.name, uid, raw, error, progress)
+        index = linking.ThreadIndex([parsed for _, _, parsed in messages], account)
         # One transaction per batch (not one commit per row); a savepoint per message.
         with transaction.atomic():
-            for uid, parsed in messages:
-                import_message(account, folder, uid, parsed, outgoing, progress, index)
+            for uid, raw, parsed in messages:
+                import_message(account, folder, uid, parsed, outgoing, progress, index, raw=raw)
 
 
 def _is_candidate(parsed: ParsedMessage, uid, account, outgoing, ours, body_tickets, patterns) -> bool:
-    if parsed.is_delivery_report:
-        return True
+    if not outgoing and _may_be_returned(parsed):
+        return True  # a bounce, complaint or auto-reply: read_returned_mail decides on the body
     parties = [a for _, a in (parsed.to + parsed.cc)] if outgoing else [parsed.sender]
     if patterns and parties and all(linking.is_excluded(a, patterns) for a in parties):
         return False
@@ -493,28 +511,71 @@ def _is_candidate(parsed: ParsedMessage, uid, account, outgoing, ours, body_tick
     return any(ref in ours for ref in parsed.referenced_ids)
 
 
-def import_message(account, folder, uid, parsed, outgoing, progress, index=None):
-    """Bounce handling, linking and storing of one message; a message that cannot be
-    imported is logged and counted, never allowed to stop the folder for good."""
+def _may_be_returned(parsed: ParsedMessage) -> bool:
+    try:
+        return may_be_returned(parsed.message)
+    except Exception:  # hopeless headers: fetch the body; a failure there is kept and retried
+        log.exception("Reading the headers of %s failed", parsed.message_id or "a message")
+        return True
+
+
+def import_message(account, folder, uid, parsed, outgoing, progress, index=None, raw=None):
+    """Returned-mail handling, linking and storing of one message; a message that cannot be
+    imported is logged, counted and (given its `raw` bytes) kept for a retry on the next poll,
+    never allowed to stop the folder."""
     try:
         with transaction.atomic():
             return _import_message(account, folder, uid, parsed, outgoing, progress, index)
-    except Exception:
+    except Exception as error:
         log.exception("IMAP import of %s UID %s in %s failed", folder.name, uid, account)
-        progress.failed += 1
+        if raw is not None:
+            keep_failed(account, folder.name, uid, raw, error, progress)
+        else:
+            progress.failed += 1
         return None
 
 
 def _import_message(account, folder, uid, parsed, outgoing, progress, index):
     if not outgoing:
-        failed = bounces.handle_report(parsed, account)
-        if failed is not None:
-            progress.bounces += 1
+        returned = read_returned_mail(parsed.message)
+        if returned.is_report:
+            # Ours is handled by the app that sent it (mailaccounts/handlers.py); a delay, or
+            # a bounce of mail that is not ours, is not imported and stays in the mailbox.
+            if returned.kind is not Kind.DELAY and handlers.handle_fetched_mail(account, parsed, returned):
+                progress.bounces += 1
             return None
     links = linking.thread_links(parsed, index)
     if not (links.ticketed or account.import_all):
         return None
     return store(account, folder.name, uid, parsed, links, outgoing, progress, index=index)
+
+
+def keep_failed(account, folder_name, uid, raw, error, progress) -> None:
+    """Keep a message that could not be parsed or handled, raw with the reason, for a retry."""
+    progress.failed += 1
+    reason = f"{type(error).__name__}: {error}"[:2000]
+    FailedImport.objects.update_or_create(
+        account=account, folder=folder_name[:500], uid=uid, defaults={"raw": bytes(raw), "reason": reason}
+    )
+
+
+def retry_failed_imports(account, progress) -> None:
+    """Try again every message kept by `keep_failed`; one that goes through is forgotten."""
+    folders = {f.name: f for f in account.imap_folders.all()}
+    for failed in account.failed_imports.all():
+        folder = folders.get(failed.folder) or ImapFolder(account=account, name=failed.folder)
+        try:
+            with transaction.atomic():
+                parsed = parse_message(bytes(failed.raw))
+                outgoing = folder.special_use == r"\Sent"
+                _import_message(account, folder, failed.uid, parsed, outgoing, progress, None)
+                failed.delete()
+        except Exception as error:
+            log.exception("Retrying %s UID %s of %s failed again", failed.folder, failed.uid, account)
+            progress.failed += 1  # said again in the sync's result while it stays
+            failed.reason = f"{type(error).__name__}: {error}"[:2000]
+            failed.attempts += 1
+            failed.save(update_fields=["reason", "attempts", "last_tried_at"])
 
 
 def store(account, folder_name, uid, parsed, links, outgoing, progress=None, force_links=False, index=None):
@@ -625,6 +686,18 @@ def _number(pattern: bytes, data: bytes):
 
 def uid_numbers(data) -> list[int]:
     return [int(n) for chunk in data if chunk for n in chunk.split()]
+
+
+def arrived_before(data, moment):
+    """UIDs of a FETCH response with INTERNALDATE whose arrival is before `moment` (to the
+    second, as INTERNALDATE is: mail of the same second is kept)."""
+    for item in data:
+        head = item[0] if isinstance(item, tuple) else item
+        if not isinstance(head, bytes) or b"INTERNALDATE" not in head:
+            continue
+        uid, arrived = _number(rb"UID (\d+)", head), imaplib.Internaldate2tuple(head)
+        if uid is not None and arrived is not None and time.mktime(arrived) < int(moment.timestamp()):
+            yield uid
 
 
 def fetched_literals(data):

@@ -8,7 +8,8 @@ grow with the number of events. Definitions, stated once here and on the page:
 - bounced: sent rows that failed afterwards or whose address was suppressed as a bounce;
 - delivered: sent minus bounced;
 - opened: delivered rows with a human open, or a human click (images may be blocked);
-- clicked: delivered rows with a human click; replied: an incoming email answering ours;
+- clicked: delivered rows with a human click; replied: an incoming email answering ours
+  (auto-replies are not replies);
 - unsubscribed: the address unsubscribed after the message was sent.
 
 Rates are over delivered, except bounced and delivered, which are over sent. Machine
@@ -23,6 +24,7 @@ from datetime import timedelta
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q
 from django.db.models.functions import Lower, TruncDate
 
+from massmail import returns
 from massmail.models import MailingRecipient, Suppression, TrackingEvent
 
 FIGURES = ["sent", "delivered", "opened", "clicked", "replied", "unsubscribed", "bounced"]
@@ -37,6 +39,9 @@ class Figures:
     replied: int = 0
     unsubscribed: int = 0
     bounced: int = 0
+    bounced_hard: int = 0  # of the bounced, by what came back (massmail/returns.py)
+    bounced_soft: int = 0
+    complained: int = 0
     opens: int = 0  # every human open event, not unique
     clicks: int = 0
     machine_opens: int = 0
@@ -68,10 +73,10 @@ def annotated_recipients(recipients):
     return recipients.filter(sent_at__isnull=False).annotate(
         has_open=_event_exists(TrackingEvent.Kind.OPEN),
         has_click=_event_exists(TrackingEvent.Kind.CLICK),
-        has_reply=Exists(
-            CrmEmail.objects.filter(direction="in", in_reply_to=OuterRef("message_id")).exclude(
-                in_reply_to=""
-            )
+        has_reply=Exists(  # an auto-reply is not the client's reply
+            CrmEmail.objects.filter(
+                direction="in", in_reply_to=OuterRef("message_id"), is_auto_reply=False
+            ).exclude(in_reply_to="")
         ),
         is_unsubscribed=Exists(
             suppressed.filter(reason=Suppression.Reason.UNSUBSCRIBED, created_at__gte=OuterRef("sent_at"))
@@ -94,6 +99,7 @@ def recipient_figures(recipients):
         clicked=Count("pk", filter=delivered & Q(has_click=True)),
         replied=Count("pk", filter=delivered & Q(has_reply=True)),
         unsubscribed=Count("pk", filter=delivered & Q(is_unsubscribed=True)),
+        **returns.returned_figures(),
     )
     figures = Figures(**counts, delivered=counts["sent"] - counts["bounced"])
     _add_events(figures, TrackingEvent.objects.filter(mailing_recipient__in=recipients))
@@ -146,7 +152,9 @@ def email_figures(emails):
         suppressions[email] = (reason, created)
     replied_to = set(
         CrmEmail.objects.filter(
-            direction="in", in_reply_to__in=[e["message_id"] for e in emails if e["message_id"]]
+            direction="in",
+            in_reply_to__in=[e["message_id"] for e in emails if e["message_id"]],
+            is_auto_reply=False,
         )
         .values_list("in_reply_to", flat=True)
         .distinct()
