@@ -5,9 +5,11 @@
 Parses and reads the whole labelled corpus (`mailkit/tests/bounce_corpus.py`: samples written
 after each server family's format) from bytes, parsing included, ROUNDS times (default 5; the
 fastest round counts), with
-`mailkit.returned_mail.read_returned_mail`, and in the same run with today's reader
-(`mailaccounts.bounces.parse_report`, RFC 3464 only, every 5.x.x permanent) as the baseline.
-Needs no database and no server.
+`mailkit.returned_mail.read_returned_mail`. Needs no database and no server.
+
+The reader it replaced (`mailaccounts.bounces.parse_report`, RFC 3464 only, every 5.x.x
+permanent; deleted when the sync switched over) scored on this corpus, last measured:
+`messages: 324 per_s: 2069 hard_recall: 0.521 soft_kept: 0.474 complaints: 0.000`.
 
 Figures, measured against the labels:
 - hard_recall: share of hard failures (user unknown, no such domain, moved…) read as hard,
@@ -34,7 +36,6 @@ django.setup()
 
 from mailkit.returned_mail import Kind, read_returned_mail  # noqa: E402
 from mailkit.tests.bounce_corpus import samples  # noqa: E402
-from massmail.bounces import parse_report  # noqa: E402
 
 
 def ours(raw):
@@ -47,15 +48,6 @@ def ours(raw):
         verdict.message_ids,
         {f.address: f.reason.value for f in verdict.failures},
     )
-
-
-def baseline(raw):
-    report = parse_report(email.message_from_bytes(raw))
-    if report is None:
-        return "none", {}, (), (), {}
-    failures = {r.address: r.permanent for r in report.failures}
-    ids = (report.original_message_id,) if report.original_message_id else ()
-    return ("bounce" if failures else "delay"), failures, (), ids, {}
 
 
 def timed(reader, corpus, rounds):
@@ -131,11 +123,8 @@ def details(figures):
 def main(rounds):
     corpus = samples()
     composition(corpus)
-    base_verdicts, base_per_s = timed(baseline, corpus, rounds)
     our_verdicts, our_per_s = timed(ours, corpus, rounds)
-    base, our = score(corpus, base_verdicts), score(corpus, our_verdicts)
-    print(f"baseline (mailaccounts.bounces.parse_report): {details(base)}")
-    print(f"  {figures_line(len(corpus), base_per_s, base)}")
+    our = score(corpus, our_verdicts)
     print(f"ours (mailkit.returned_mail.read_returned_mail): {details(our)}")
     print(figures_line(len(corpus), our_per_s, our))
 

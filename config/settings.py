@@ -268,3 +268,9 @@ if env("LOG_FORMAT", default="text") == "json":
     LOGGING["formatters"] = {"json": {"()": "config.log_format.JsonFormatter"}}
     LOGGING["handlers"]["console"]["formatter"] = "json"
     CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # workers and beat log through LOGGING too
+# Returned mail (massmail/returns.py): an address with SOFT_BOUNCE_LIMIT soft bounces within
+# SOFT_BOUNCE_DAYS days is suppressed; a mailing whose complaints exceed COMPLAINT_RATE_LIMIT
+# of its sends is paused (0.3 %: the large mailbox providers' limit for bulk senders).
+SOFT_BOUNCE_LIMIT = env.int("SOFT_BOUNCE_LIMIT", default=3)
+SOFT_BOUNCE_DAYS = env.int("SOFT_BOUNCE_DAYS", default=30)
+COMPLAINT_RATE_LIMIT = 0.003

@@ -14,9 +14,9 @@ class CorrespondenceConfig(AppConfig):
         from correspondence.models import CrmEmailAttachment
         from crm import files, roles
         from crm import record_pages as crm_record_pages
-        from mailaccounts import imap_sync, usage
+        from mailaccounts import handlers, usage
 
-        imap_sync.register_handler(importing.ImportHandler())
+        handlers.register_handler(importing.ImportHandler())
         files.register("email", CrmEmailAttachment.objects.visible_to)
         usage.register_counter("direct", reports.sent_per_day)
         crm_record_pages.add_object_tool(record_pages.write_email_link)

@@ -21,6 +21,7 @@ from mailaccounts.accounts import record_auth_failure
 from mailaccounts.mail_parsing import parse_message
 from mailaccounts.models import EmailAccount
 from mailkit import imap
+from mailkit.returned_mail import read_returned_mail
 
 MAX_MESSAGES_PER_FOLDER = 200
 
@@ -110,8 +111,8 @@ def _import_from_account(account, record, criteria, result) -> None:
 
 def _store(account, folder, uid, raw, record) -> int:
     parsed = parse_message(raw)
-    if parsed.is_delivery_report:
-        return 0
+    if read_returned_mail(parsed.message).is_report:
+        return 0  # a bounce or complaint is no part of the conversation
     links = linking.thread_links(parsed)
     field_name = "deal" if record._meta.model_name == "deal" else "request"
     setattr(links, field_name, record)

@@ -1,6 +1,6 @@
 """Storing fetched mail: what correspondence does with the messages mailaccounts fetches.
 
-`ImportHandler` is registered with mailaccounts.imap_sync (CorrespondenceConfig.ready): it
+`ImportHandler` is registered with mailaccounts.handlers (CorrespondenceConfig.ready): it
 wants ticketed mail, replies to what we sent, and with "import all mail" everything; it links
 each message to its records (correspondence.linking) and stores it as a CrmEmail.
 """
@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from correspondence import linking
 from correspondence.models import CrmEmail, CrmEmailAttachment
 from crm.files import display_name
-from mailaccounts.imap_sync import MailHandler
+from mailaccounts.handlers import MailHandler
 from mailaccounts.mail_parsing import ParsedMessage
 from mailkit.sanitizing import sanitize_html
 

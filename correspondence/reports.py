@@ -7,7 +7,8 @@ Definitions, stated once here and on the page:
 - bounced: sent messages whose address bounced;
 - delivered: sent minus bounced;
 - opened: delivered messages with a human open, or a human click (images may be blocked);
-- clicked: delivered messages with a human click; replied: an incoming email answering ours;
+- clicked: delivered messages with a human click; replied: an incoming email answering ours
+  (auto-replies are not replies);
 - unsubscribed: the address unsubscribed after the message was sent.
 
 Rates are over delivered, except bounced and delivered, which are over sent. Machine
@@ -84,6 +85,9 @@ class Figures:
     replied: int = 0
     unsubscribed: int = 0
     bounced: int = 0
+    bounced_hard: int = 0  # of the bounced, by what came back (massmail/returns.py)
+    bounced_soft: int = 0
+    complained: int = 0
     opens: int = 0  # every human open event, not unique
     clicks: int = 0
     machine_opens: int = 0
@@ -119,6 +123,7 @@ def email_figures(emails):
         CrmEmail.objects.filter(
             direction=CrmEmail.Direction.INCOMING,
             in_reply_to__in=[e["message_id"] for e in emails if e["message_id"]],
+            is_auto_reply=False,
         )
         .values_list("in_reply_to", flat=True)
         .distinct()

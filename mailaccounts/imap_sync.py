@@ -1,4 +1,5 @@
-"""IMAP sync: fetch new mail and hand it to the handlers of the apps above (see MailHandler).
+"""IMAP sync: fetch new mail and hand it to the handlers the apps above register
+(mailaccounts/handlers.py): massmail reads what came back, correspondence stores and links.
 
 Per folder the state is (UIDVALIDITY, last UID seen). A poll asks each active folder
 `STATUS (UIDNEXT UIDVALIDITY)`; when both match the stored state nothing else is sent, so
@@ -35,12 +36,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from mailaccounts import destinations, oauth
+from mailaccounts import destinations, handlers, oauth
 from mailaccounts.accounts import record_auth_failure
-from mailaccounts.mail_parsing import parse_headers, parse_message
-from mailaccounts.models import EmailAccount, ImapFolder, Security, SyncRun
+from mailaccounts.mail_parsing import ParsedMessage, parse_headers, parse_message
+from mailaccounts.models import EmailAccount, FailedImport, ImapFolder, Security, SyncRun
 from mailaccounts.smtp import tls_context  # one place decides whom we trust (MAIL_CA_FILE)
 from mailkit.imap import UnsafeImapValue, quote  # every value put into an IMAP command
+from mailkit.returned_mail import Kind, may_be_returned, read_returned_mail
 
 log = logging.getLogger(__name__)
 
@@ -286,49 +288,6 @@ def release(account_id: int, lease, **fields) -> None:
     EmailAccount.objects.filter(pk=account_id, sync_lease_until=lease).update(sync_lease_until=None, **fields)
 
 
-# --- what becomes of fetched mail ----------------------------------------------------------
-#
-# mailaccounts fetches and parses mail; the apps above decide what a message means and
-# register a handler in their AppConfig.ready() (massmail: bounces and complaints;
-# correspondence: store and link). Per chunk of headers each handler names the messages it
-# wants whole; each fetched message then goes through the handlers in `order` until one of
-# them is done with it.
-
-_handlers = []
-
-
-class MailHandler:
-    """The base of a handler; a handler overrides what it needs."""
-
-    order = 100
-
-    def body_marker(self, account) -> str | None:
-        """Text to find by `UID SEARCH BODY` in new mail (its UIDs reach `wanted`)."""
-        return None
-
-    def wanted(self, headers: dict, progress, outgoing: bool, body_hits: set) -> set:
-        """The UIDs, among `headers` ({uid: ParsedMessage of the headers}), to fetch whole."""
-        return set()
-
-    def batch(self, messages, account):
-        """Lookups for a batch of whole messages [(uid, ParsedMessage)], passed to `handle`."""
-        return None
-
-    def handle(self, account, folder, uid, parsed, outgoing, progress, batch) -> bool:
-        """Deal with one message; True when the next handlers must not see it."""
-        return False
-
-    def forget_uids(self, account, folder_name) -> None:
-        """The folder's UIDVALIDITY changed: UIDs stored for it mean nothing now."""
-
-
-def register_handler(handler: MailHandler) -> None:
-    """One handler of each class (an app registering twice replaces its first one)."""
-    _handlers[:] = sorted(
-        [h for h in _handlers if type(h) is not type(handler)] + [handler], key=lambda h: h.order
-    )
-
-
 # --- one sync -------------------------------------------------------------------------------
 
 
@@ -370,6 +329,7 @@ def sync_account(account: EmailAccount, time_budget: float | None = None) -> Syn
     client = None
     try:
         client = connect(account)
+        retry_failed_imports(account, progress)
         for folder in ensure_folders(client, account):
             if not sync_folder(client, folder, progress):
                 break
@@ -437,7 +397,7 @@ def sync_folder(client, folder: ImapFolder, progress: Progress) -> bool:
     reset = not first and folder.uidvalidity != uidvalidity
     if reset:
         # Old UIDs mean nothing now; Message-IDs keep the re-read free of duplicates.
-        for handler in _handlers:
+        for handler in handlers.registered():
             handler.forget_uids(account, folder.name)
         folder.last_uid = 0
     if first or reset:
@@ -445,10 +405,14 @@ def sync_folder(client, folder: ImapFolder, progress: Progress) -> bool:
         if since is None:
             _save_state(folder, uidvalidity, max((uidnext or 1) - 1, 0))
             return True
-        typ, data = client.uid("SEARCH", f"SINCE {imap_date(since)}")
+        # SINCE is a whole day (in the server's time zone): "from now" is the moment import was
+        # switched on, so a day earlier is searched and INTERNALDATE decides to the second.
+        not_before = since if account.sync_from not in SYNC_FROM_DAYS else None
+        day = since - timedelta(days=1) if not_before else since
+        typ, data = client.uid("SEARCH", f"SINCE {imap_date(day)}")
         _check(typ, data, "SEARCH")
         uid_sets = chunks(sorted(uid_numbers(data)), HEADER_CHUNK)
-        body_criteria = f"SINCE {imap_date(since)}"
+        body_criteria = f"SINCE {imap_date(day)}"
     else:
         top = (uidnext or folder.last_uid + 1) - 1
         uid_sets = [
@@ -456,13 +420,14 @@ def sync_folder(client, folder: ImapFolder, progress: Progress) -> bool:
             for low in range(folder.last_uid + 1, top + 1, HEADER_CHUNK)
         ]
         body_criteria = f"UID {folder.last_uid + 1}:*"
+        not_before = None
     body_hits = set()
-    markers = {m for h in _handlers if (m := h.body_marker(account))} if uid_sets else set()
+    markers = {m for h in handlers.registered() if (m := h.body_marker(account))} if uid_sets else set()
     for marker in sorted(markers):
-        typ, data = client.uid("SEARCH", body_criteria, "BODY", f'"{marker}"')
+        typ, data = client.uid("SEARCH", body_criteria, "BODY", quote(marker))
         body_hits |= set(uid_numbers(data)) if typ == "OK" else set()
     for uids in uid_sets:
-        _sync_chunk(client, folder, uids, body_hits, progress)
+        _sync_chunk(client, folder, uids, body_hits, progress, not_before)
         _save_state(folder, uidvalidity, max(folder.last_uid, uids[-1]))
         if not progress.checkpoint():
             return False
@@ -477,12 +442,15 @@ def _save_state(folder: ImapFolder, uidvalidity, last_uid) -> None:
 
 
 def sync_since(account, first_sync: bool):
-    """Where a (re)read of a folder starts: None means "only mail arriving from now on"."""
+    """Where a (re)read of a folder starts: None means "only mail arriving from now on".
+
+    "From now" on a first sync is from the moment import was switched on (`import_enabled_at`),
+    so mail arriving before the first poll ran is not skipped."""
     days = SYNC_FROM_DAYS.get(account.sync_from)
     first_run = account.sync_runs.order_by("started_at").values_list("started_at", flat=True).first()
     anchor = first_run or timezone.now()
     if days is None:
-        return None if first_sync else anchor
+        return account.import_enabled_at if first_sync else anchor
     return anchor - timedelta(days=days)
 
 
@@ -490,41 +458,105 @@ def imap_date(moment) -> str:
     return f"{moment.day}-{MONTHS[moment.month - 1]}-{moment.year}"
 
 
-def _sync_chunk(client, folder, uids, body_hits, progress):
+def _sync_chunk(client, folder, uids, body_hits, progress, not_before=None):
     account = progress.account
-    typ, data = client.uid("FETCH", uid_set(uids), "(UID RFC822.HEADER)")
+    items = "(UID INTERNALDATE RFC822.HEADER)" if not_before else "(UID RFC822.HEADER)"
+    typ, data = client.uid("FETCH", uid_set(uids), items)
     _check(typ, data, "FETCH")
-    headers = {uid: raw for uid, raw in fetched_literals(data) if uid > folder.last_uid}
+    early = set(arrived_before(data, not_before)) if not_before else set()
+    headers = {uid: raw for uid, raw in fetched_literals(data) if uid > folder.last_uid and uid not in early}
     progress.fetched += len(headers)
     parsed = {uid: parse_headers(raw) for uid, raw in headers.items()}
     outgoing = folder.special_use == r"\Sent"
-    wanted = set()
-    for handler in _handlers:
+    # What may have come back (a bounce, complaint or auto-reply) is read whole; the handlers
+    # name the rest they want.
+    wanted = {uid for uid, p in parsed.items() if not outgoing and _may_be_returned(p)}
+    for handler in handlers.registered():
         wanted |= handler.wanted(parsed, progress, outgoing, body_hits)
     for batch in chunks(sorted(wanted), BODY_CHUNK):
         typ, data = client.uid("FETCH", uid_set(batch), "(UID BODY.PEEK[])")
         _check(typ, data, "FETCH")
-        messages = [(uid, parse_message(raw)) for uid, raw in fetched_literals(data)]
-        batches = {handler: handler.batch(messages, account) for handler in _handlers}
+        messages = []
+        for uid, raw in fetched_literals(data):
+            try:
+                messages.append((uid, raw, parse_message(raw)))
+            except Exception as error:  # kept raw and retried on the next poll
+                log.exception("IMAP message %s UID %s in %s cannot be parsed", folder.name, uid, account)
+                keep_failed(account, folder.name, uid, raw, error, progress)
+        whole = [(uid, parsed) for uid, _, parsed in messages]
+        batches = {handler: handler.batch(whole, account) for handler in handlers.registered()}
         # One transaction per batch (not one commit per row); a savepoint per message.
         with transaction.atomic():
-            for uid, parsed in messages:
-                import_message(account, folder, uid, parsed, outgoing, progress, batches)
+            for uid, raw, parsed in messages:
+                import_message(account, folder, uid, parsed, outgoing, progress, batches, raw=raw)
 
 
-def import_message(account, folder, uid, parsed, outgoing, progress, batches=None):
-    """One message through the handlers, in order, until one is done with it; a message that
-    cannot be imported is logged and counted, never allowed to stop the folder for good."""
-    batches = batches or {}
+def _may_be_returned(parsed: ParsedMessage) -> bool:
+    try:
+        return may_be_returned(parsed.message)
+    except Exception:  # hopeless headers: fetch the body; a failure there is kept and retried
+        log.exception("Reading the headers of %s failed", parsed.message_id or "a message")
+        return True
+
+
+def import_message(account, folder, uid, parsed, outgoing, progress, batches=None, raw=None):
+    """Returned-mail handling, linking and storing of one message; a message that cannot be
+    imported is logged, counted and (given its `raw` bytes) kept for a retry on the next poll,
+    never allowed to stop the folder."""
     try:
         with transaction.atomic():
-            for handler in _handlers:
-                if handler.handle(account, folder, uid, parsed, outgoing, progress, batches.get(handler)):
-                    return True
-    except Exception:
+            return _import_message(account, folder, uid, parsed, outgoing, progress, batches)
+    except Exception as error:
         log.exception("IMAP import of %s UID %s in %s failed", folder.name, uid, account)
-        progress.failed += 1
-    return False
+        if raw is not None:
+            keep_failed(account, folder.name, uid, raw, error, progress)
+        else:
+            progress.failed += 1
+        return None
+
+
+def _import_message(account, folder, uid, parsed, outgoing, progress, batches=None):
+    if not outgoing:
+        returned = read_returned_mail(parsed.message)
+        if returned.is_report:
+            # Ours is handled by the app that sent it (mailaccounts/handlers.py); a delay, or
+            # a bounce of mail that is not ours, is not imported and stays in the mailbox.
+            if returned.kind is not Kind.DELAY and handlers.handle_fetched_mail(account, parsed, returned):
+                progress.bounces += 1
+            return None
+    batches = batches or {}
+    for handler in handlers.registered():
+        if handler.handle(account, folder, uid, parsed, outgoing, progress, batches.get(handler)):
+            return True
+    return None
+
+
+def keep_failed(account, folder_name, uid, raw, error, progress) -> None:
+    """Keep a message that could not be parsed or handled, raw with the reason, for a retry."""
+    progress.failed += 1
+    reason = f"{type(error).__name__}: {error}"[:2000]
+    FailedImport.objects.update_or_create(
+        account=account, folder=folder_name[:500], uid=uid, defaults={"raw": bytes(raw), "reason": reason}
+    )
+
+
+def retry_failed_imports(account, progress) -> None:
+    """Try again every message kept by `keep_failed`; one that goes through is forgotten."""
+    folders = {f.name: f for f in account.imap_folders.all()}
+    for failed in account.failed_imports.all():
+        folder = folders.get(failed.folder) or ImapFolder(account=account, name=failed.folder)
+        try:
+            with transaction.atomic():
+                parsed = parse_message(bytes(failed.raw))
+                outgoing = folder.special_use == r"\Sent"
+                _import_message(account, folder, failed.uid, parsed, outgoing, progress, None)
+                failed.delete()
+        except Exception as error:
+            log.exception("Retrying %s UID %s of %s failed again", failed.folder, failed.uid, account)
+            progress.failed += 1  # said again in the sync's result while it stays
+            failed.reason = f"{type(error).__name__}: {error}"[:2000]
+            failed.attempts += 1
+            failed.save(update_fields=["reason", "attempts", "last_tried_at"])
 
 
 # --- IMAP response helpers ------------------------------------------------------------------
@@ -537,6 +569,18 @@ def _number(pattern: bytes, data: bytes):
 
 def uid_numbers(data) -> list[int]:
     return [int(n) for chunk in data if chunk for n in chunk.split()]
+
+
+def arrived_before(data, moment):
+    """UIDs of a FETCH response with INTERNALDATE whose arrival is before `moment` (to the
+    second, as INTERNALDATE is: mail of the same second is kept)."""
+    for item in data:
+        head = item[0] if isinstance(item, tuple) else item
+        if not isinstance(head, bytes) or b"INTERNALDATE" not in head:
+            continue
+        uid, arrived = _number(rb"UID (\d+)", head), imaplib.Internaldate2tuple(head)
+        if uid is not None and arrived is not None and time.mktime(arrived) < int(moment.timestamp()):
+            yield uid
 
 
 def fetched_literals(data):

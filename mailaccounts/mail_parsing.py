@@ -22,13 +22,10 @@ from email.message import Message
 
 from django.conf import settings
 
+from mailkit.returned_mail import is_auto_reply
+
 MESSAGE_ID_RE = re.compile(r"<[^<>\s]+>")
 SURROGATE_RE = re.compile("[\udc80-\udcff]")  # raw 8-bit bytes, as the parser escapes them
-AUTO_REPLY_SUBJECT_RE = re.compile(
-    r"^\s*(auto(matic)?[ -]?(reply|response|antwort)|out of (the )?office|abwesenheit|"
-    r"absence|réponse automatique|respuesta automática|vacation)",
-    re.IGNORECASE,
-)
 
 
 @dataclass
@@ -67,10 +64,6 @@ class ParsedMessage:
         """Message-IDs this one answers: In-Reply-To first, then References, newest first."""
         ids = MESSAGE_ID_RE.findall(self.in_reply_to) + list(reversed(self.references))
         return list(dict.fromkeys(ids))
-
-    @property
-    def is_delivery_report(self) -> bool:
-        return self.content_type == "multipart/report"
 
 
 def attachment_max_bytes() -> int:
@@ -169,18 +162,6 @@ def parse_date(message: Message) -> datetime | None:
     return parsed
 
 
-def is_auto_reply(message: Message, subject: str) -> bool:
-    """RFC 3834 Auto-Submitted, the common vendor headers, and out-of-office subjects."""
-    auto_submitted = _raw_header(message, "Auto-Submitted").strip().lower()
-    if auto_submitted and not auto_submitted.startswith("no"):
-        return True
-    if message.get("X-Autoreply") or message.get("X-Autorespond"):
-        return True
-    if _raw_header(message, "Precedence").strip().lower() == "auto_reply":
-        return True
-    return bool(AUTO_REPLY_SUBJECT_RE.search(subject))
-
-
 def parse_headers(raw: bytes) -> ParsedMessage:
     """Only the headers (from `RFC822.HEADER`): enough to decide whether to fetch the body."""
     # headersonly: a multipart's boundary is not compiled into a regex for an empty body.
@@ -208,7 +189,7 @@ def _from_headers(message: Message) -> ParsedMessage:
         to=addresses(message, "To"),
         cc=addresses(message, "Cc"),
         date=parse_date(message),
-        is_auto_reply=is_auto_reply(message, subject),
+        is_auto_reply=is_auto_reply(message),
         content_type=content_type,
     )
 

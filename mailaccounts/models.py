@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Case, OuterRef, Q, Value, When
+from django.utils import timezone
 
 from crm.models import LogEntry
 from crm.roles import Role, role_of
@@ -139,6 +140,9 @@ class EmailAccount(models.Model):
     )
     massmail = models.BooleanField("used for mailings", default=False)
     do_import = models.BooleanField("IMAP import", default=False)
+    # When import was switched on: "sync from now" means from this moment, not from the first
+    # poll (mail arriving while workers are down is still imported). Kept by save().
+    import_enabled_at = models.DateTimeField(null=True, blank=True, editable=False)
     import_all = models.BooleanField("import all mail", default=False, help_text="Not only ticketed mail.")
     create_unknown_contacts = models.BooleanField(default=False)
     exclude_patterns = models.TextField(blank=True, help_text="One address pattern a line, e.g. noreply@*")
@@ -206,6 +210,17 @@ class EmailAccount(models.Model):
 
     def __str__(self):
         return f"{self.display_name} <{self.email}>" if self.display_name else self.email
+
+    def save(self, *args, **kwargs):
+        # Every way of switching import on (form, admin, code) goes through here.
+        if not self.do_import:
+            self.import_enabled_at = None
+        elif self.import_enabled_at is None:
+            self.import_enabled_at = timezone.now()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "do_import" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "import_enabled_at"}
+        super().save(*args, **kwargs)
 
     @property
     def login(self):
@@ -288,6 +303,29 @@ class SyncRun(models.Model):
 
     def __str__(self):
         return f"{self.account} at {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class FailedImport(models.Model):
+    """A fetched message that could not be parsed or handled: kept raw with the reason and
+    retried on every poll until it goes through (the folder's last UID moves on past it)."""
+
+    account = models.ForeignKey(EmailAccount, on_delete=models.CASCADE, related_name="failed_imports")
+    folder = models.CharField(max_length=500)
+    uid = models.BigIntegerField()
+    raw = models.BinaryField()
+    reason = models.TextField()
+    attempts = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_tried_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "folder", "uid"], name="failedimport_unique_uid")
+        ]
+
+    def __str__(self):
+        return f"{self.folder} UID {self.uid}: {self.reason[:60]}"
 
 
 class AccountNotification(LogEntry):

@@ -78,6 +78,7 @@ class SyncAdminMixin:
             {
                 "account": obj,
                 "runs": obj.sync_runs.all()[:HISTORY_LENGTH],
+                "failed_imports": obj.failed_imports.defer("raw")[:HISTORY_LENGTH],
                 "sync_now_url": reverse(url_name, args=[obj.pk]),
             },
         )

@@ -74,6 +74,11 @@ class Returned:
         return tuple(f for f in self.failures if f.hard)
 
     @property
+    def is_report(self) -> bool:
+        """A bounce, complaint or delivery notice: about a message, not a message for a thread."""
+        return self.kind in (Kind.BOUNCE, Kind.COMPLAINT, Kind.DELAY)
+
+    @property
     def suppresses(self) -> bool:
         """Whether anything here suppresses an address at once (a hard bounce or a complaint)."""
         return self.kind is Kind.COMPLAINT or bool(self.hard_failures)

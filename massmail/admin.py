@@ -28,10 +28,11 @@ from crm.roles import Role, role_of
 from crm.site import AuthoredAdmin, ReadOnlyAdmin, ScopedAdmin, crm_site
 from mailaccounts.accounts import start_of_today
 from mailkit.rendering import html_to_text
-from massmail import mailings, previews
+from massmail import mailings, previews, returns
 from massmail.forms import (
     AudienceForm,
     ChooseMessageForm,
+    LiftSuppressionForm,
     MassmailSettingsForm,
     MessageForm,
     PreviewForm,
@@ -44,6 +45,7 @@ from massmail.models import (
     Message,
     MessageAttachment,
     Suppression,
+    SuppressionLift,
 )
 
 # --- superusers' admin -----------------------------------------------------------------------
@@ -84,9 +86,43 @@ class MassmailSettingsAdmin(admin.ModelAdmin):
 
 @admin.register(Suppression)
 class SuppressionAdmin(admin.ModelAdmin):
-    list_display = ["email", "reason", "detail", "created_at"]
-    list_filter = ["reason"]
+    list_display = ["email", "reason", "bounce_reason", "detail", "created_at"]
+    list_filter = ["reason", "bounce_reason"]
     search_fields = ["email"]
+    actions = ["lift_suppressions"]
+
+    @admin.action(description="Lift the selected suppressions (asks for a note)")
+    def lift_suppressions(self, request, queryset):
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        form = LiftSuppressionForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            lifted = returns.lift(queryset, request.user, form.cleaned_data["note"])
+            self.message_user(
+                request, f"Lifted {lifted} suppressions; the lift is recorded.", messages.SUCCESS
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Lift suppressions",
+            "form": form,
+            "suppressions": queryset,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/massmail/suppression/lift.html", context)
+
+
+@admin.register(SuppressionLift)
+class SuppressionLiftAdmin(admin.ModelAdmin):
+    list_display = ["email", "reason", "bounce_reason", "suppressed_at", "lifted_by", "lifted_at", "note"]
+    search_fields = ["email"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 # --- /crm/: messages and signatures ----------------------------------------------------------
@@ -386,6 +422,7 @@ class MailingAdmin(ExportAdminMixin, ScopedAdmin):
             "may_edit": Mailing.objects.editable_by(request.user).filter(pk=mailing.pk).exists(),
             "accounts": previews.mailing_accounts_by_owner([mailing.owner_id])[mailing.owner_id],
             "notifications": mailing.notifications.all()[:100],
+            "returned": returns.returned_counts(mailing),
         }
 
     def get_urls(self):
@@ -539,6 +576,7 @@ class MailingRecipientAdmin(ReadOnlyAdmin):
         "status",
         "is_vip",
         "skip_reason",
+        "bounce_reason",
         ("mailing", admin.RelatedOnlyFieldListFilter),
         ("account", admin.RelatedOnlyFieldListFilter),
     ]

@@ -12,13 +12,17 @@ class MassmailConfig(AppConfig):
         from correspondence import linking, reports, tracking
         from crm import files, record_pages, roles
         from crm.models import Company, Contact, Lead
-        from mailaccounts import accounts, imap_sync, usage
-        from massmail import bounces, views
+        from mailaccounts import accounts, usage
+        from mailaccounts.handlers import register_fetched_mail_handler
+        from massmail import record_panel, returns, views
         from massmail import reports as mailing_reports
         from massmail.admin import make_massmail
         from massmail.models import MailingRecipient, MassmailSettings, MessageAttachment, Suppression
 
-        imap_sync.register_handler(bounces.BounceHandler())
+        # Bounces and complaints the IMAP sync reads are applied to the mailings' rows here.
+        register_fetched_mail_handler(returns.handle)
+        # A record's page says why its address gets no newsletters.
+        record_pages.add_panel(record_panel.suppression_panel)
         usage.register_counter("mailing", mailing_reports.sent_per_day)
         accounts.set_time_zone_source(lambda: MassmailSettings.load().time_zone)
         record_pages.add_list_action(make_massmail, [Company, Contact, Lead])

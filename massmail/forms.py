@@ -142,3 +142,7 @@ class MassmailSettingsForm(forms.ModelForm):
         if len(data.get("non_working_days") or []) == 7:
             self.add_error("non_working_days", "At least one day of the week must be a working day.")
         return data
+
+
+class LiftSuppressionForm(forms.Form):
+    note = forms.CharField(max_length=500, help_text="Why mail to these addresses may go out again (kept).")

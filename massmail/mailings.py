@@ -233,9 +233,10 @@ def _move(mailing, from_statuses, to_status, text):
     return bool(changed)
 
 
-def pause(mailing, user=None):
+def pause(mailing, user=None, why=""):
+    """Pause a running mailing; `why` is added to its notification (e.g. the complaint rate)."""
     by = f" by {user.get_full_name() or user.username}" if user else ""
-    return _move(mailing, RUNNING, Mailing.Status.PAUSED, f"Paused{by}.")
+    return _move(mailing, RUNNING, Mailing.Status.PAUSED, f"Paused{by}." + (f" {why}" if why else ""))
 
 
 def resume(mailing, user=None):

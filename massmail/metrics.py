@@ -22,14 +22,14 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from mailaccounts.models import EmailAccount
-from massmail.models import MailingRecipient, Suppression
+from massmail.models import Bounce, MailingRecipient, Suppression
 
 Status = MailingRecipient.Status
 NO_ACCOUNT = "none"
 # What a failed row's `last_error` starts with, by who wrote it (massmail.sending,
-# mailaccounts.bounces): a few fixed reasons, so the label stays small.
+# massmail.returns): a few fixed reasons, so the label stays small.
 FAILURE_REASONS = [
-    ("Bounced: ", "bounce"),
+    ("Bounced", "bounce"),
     ("Gave up after ", "gave_up"),
     ("Could not build the message", "render"),
 ]
@@ -138,21 +138,10 @@ def imap_sync_lag():
 
 
 def bounces():
-    """Delivery-status reports that failed a recipient: hard (5.x.x) or soft (other codes)."""
+    """Bounces read from returned mail (massmail.returns), by kind: hard or soft."""
     family = CounterMetricFamily("mailcrm_bounces", "Bounces received, by kind (hard, soft)", labels=["kind"])
-    rows = (
-        MailingRecipient.objects.filter(status=Status.FAILED, last_error__startswith="Bounced: ")
-        .annotate(
-            kind=Case(
-                When(last_error__startswith="Bounced: 5", then=Value("hard")),
-                default=Value("soft"),
-                output_field=CharField(),
-            )
-        )
-        .values("kind")
-        .annotate(n=Count("id"))
-    )
-    counts = {"hard": 0, "soft": 0} | {row["kind"]: row["n"] for row in rows.order_by()}
+    rows = Bounce.objects.values("hard").annotate(n=Count("id")).order_by()
+    counts = {"hard": 0, "soft": 0} | {("hard" if row["hard"] else "soft"): row["n"] for row in rows}
     for kind, n in counts.items():
         family.add_metric([kind], n)
     return family

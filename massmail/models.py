@@ -4,12 +4,14 @@ from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from correspondence.models import Signature
 from crm.files import RandomName
 from crm.models import LogEntry
 from crm.roles import Role, role_of
 from crm.scoping import AuthoredQuerySet, DepartmentFromOwner, OwnedQuerySet
+from mailkit.bounce_reasons import Reason as BounceReason
 
 
 class Message(models.Model):
@@ -193,6 +195,14 @@ class MailingRecipient(models.Model):
     message_id = models.CharField(max_length=255, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
     error_detail = models.TextField(blank=True)
+    # What came back (massmail/returns.py): the bounce's reason (mailkit.bounce_reasons.Reason)
+    # and diagnostic, or the moment the recipient complained.
+    bounce_reason = models.CharField(
+        max_length=20, blank=True, choices=BounceReason.choices(), default="", db_default=""
+    )
+    bounce_diagnostic = models.CharField(max_length=500, blank=True, default="", db_default="")
+    bounced_at = models.DateTimeField(null=True, blank=True)
+    complained_at = models.DateTimeField(null=True, blank=True)
 
     objects = MailingRecipientQuerySet.as_manager()
 
@@ -265,11 +275,16 @@ class Suppression(models.Model):
     class Reason(models.TextChoices):
         UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
         BOUNCED = "bounced", "Hard bounce"
+        SOFT_BOUNCED = "soft_bounced", "Repeated soft bounces"
         COMPLAINED = "complained", "Complaint"
         MANUAL = "manual", "Added by hand"
 
     email = models.CharField(max_length=254, unique=True, help_text="Lower-cased")
     reason = models.CharField(max_length=20, choices=Reason.choices)
+    # Raw SQL inserts rows too (bench, tests): the database fills in the default.
+    bounce_reason = models.CharField(
+        max_length=20, blank=True, choices=BounceReason.choices(), default="", db_default=""
+    )
     detail = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -286,11 +301,50 @@ class Suppression(models.Model):
         super().save(*args, **kwargs)
 
     @classmethod
-    def suppress(cls, email, reason, detail=""):
+    def suppress(cls, email, reason, detail="", bounce_reason=""):
         obj, _ = cls.objects.get_or_create(
-            email=normalize_email(email), defaults={"reason": reason, "detail": detail[:500]}
+            email=normalize_email(email),
+            defaults={"reason": reason, "detail": detail[:500], "bounce_reason": bounce_reason},
         )
         return obj
+
+
+class SuppressionLift(models.Model):
+    """A suppression a superuser lifted, with their note: the record of the lift."""
+
+    email = models.CharField(max_length=254, db_index=True)
+    reason = models.CharField(max_length=20, choices=Suppression.Reason.choices)
+    bounce_reason = models.CharField(max_length=20, blank=True, choices=BounceReason.choices())
+    detail = models.CharField(max_length=500, blank=True)
+    suppressed_at = models.DateTimeField()
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    lifted_at = models.DateTimeField(auto_now_add=True)
+    note = models.CharField(max_length=500)
+
+    class Meta:
+        ordering = ["-lifted_at"]
+
+    def __str__(self):
+        return f"{self.email} lifted"
+
+
+class Bounce(models.Model):
+    """One bounce of an address (soft ones are counted over SOFT_BOUNCE_DAYS)."""
+
+    email = models.CharField(max_length=254)
+    reason = models.CharField(max_length=20, choices=BounceReason.choices())
+    hard = models.BooleanField()
+    diagnostic = models.CharField(max_length=500, blank=True)
+    recipient = models.ForeignKey(MailingRecipient, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["email", "created_at"], name="bounce_email_idx")]
+
+    def __str__(self):
+        return f"{self.email} ({self.reason})"
 
 
 def default_non_working_days():

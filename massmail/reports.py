@@ -14,6 +14,7 @@ from django.db.models.functions import Lower, TruncDate
 
 from correspondence.models import CrmEmail, TrackingEvent
 from correspondence.reports import Figures, add_events, csv_cell, human_events
+from massmail import returns
 from massmail.models import MailingRecipient, Suppression
 
 # --- mailings and their messages ------------------------------------------------------------
@@ -29,9 +30,9 @@ def annotated_recipients(recipients):
     return recipients.filter(sent_at__isnull=False).annotate(
         has_open=_event_exists(TrackingEvent.Kind.OPEN),
         has_click=_event_exists(TrackingEvent.Kind.CLICK),
-        has_reply=Exists(
+        has_reply=Exists(  # an auto-reply is not the client's reply
             CrmEmail.objects.filter(
-                direction=CrmEmail.Direction.INCOMING, in_reply_to=OuterRef("message_id")
+                direction=CrmEmail.Direction.INCOMING, in_reply_to=OuterRef("message_id"), is_auto_reply=False
             ).exclude(in_reply_to="")
         ),
         is_unsubscribed=Exists(
@@ -55,6 +56,7 @@ def recipient_figures(recipients):
         clicked=Count("pk", filter=delivered & Q(has_click=True)),
         replied=Count("pk", filter=delivered & Q(has_reply=True)),
         unsubscribed=Count("pk", filter=delivered & Q(is_unsubscribed=True)),
+        **returns.returned_figures(),
     )
     figures = Figures(**counts, delivered=counts["sent"] - counts["bounced"])
     add_events(figures, TrackingEvent.objects.filter(mailing_recipient__in=recipients))

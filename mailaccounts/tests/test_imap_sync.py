@@ -132,10 +132,19 @@ def test_first_sync_skips_trash_junk_and_drafts_and_syncs_sent_as_outgoing(accou
     assert email.contact.email == "pat@buyer.example"
 
 
-def test_sync_from_now_skips_mail_already_there(account, mailbox, offer):
-    account.sync_from = "now"
+def test_sync_from_now_skips_mail_from_before_import_was_switched_on(account, mailbox, offer):
+    account.sync_from, account.do_import = "now", False
     account.save()
-    mailbox.append(mail(subject=f"Old [ticket:{offer.ticket}]"))
+    account.do_import = True
+    account.save()
+    before = account.import_enabled_at - timedelta(seconds=2)  # the same day, but earlier
+    mailbox.server.append(
+        mailbox.user,
+        mailbox.password,
+        "INBOX",
+        mail(subject=f"Old [ticket:{offer.ticket}]").as_bytes(),
+        date=before,
+    )
     imap_sync.sync_account(account)
     assert not CrmEmail.objects.exists()
 
@@ -144,6 +153,56 @@ def test_sync_from_now_skips_mail_already_there(account, mailbox, offer):
     imap_sync.sync_account(account)
 
     assert list(CrmEmail.objects.values_list("subject", flat=True)) == [f"New [ticket:{offer.ticket}]"]
+
+
+def test_sync_from_now_imports_mail_that_came_before_the_first_poll(account, mailbox, offer):
+    """Workers down, a slow beat: mail arriving after import was switched on is not lost."""
+    account.sync_from, account.do_import = "now", False
+    account.save()
+    earlier = timezone.now() - timedelta(seconds=5)
+    mailbox.server.append(
+        mailbox.user,
+        mailbox.password,
+        "INBOX",
+        mail(subject=f"Before [ticket:{offer.ticket}]").as_bytes(),
+        date=earlier,
+    )
+    account.do_import = True
+    account.save(update_fields=["do_import", "sync_from"])  # the moment import was switched on
+    account.refresh_from_db()
+    assert account.import_enabled_at is not None
+    mailbox.server.append(
+        mailbox.user,
+        mailbox.password,
+        "INBOX",
+        mail(subject=f"Gap [ticket:{offer.ticket}]").as_bytes(),
+        date=account.import_enabled_at + timedelta(seconds=1),
+    )
+    with time_machine.travel(timezone.now() + timedelta(hours=3)):  # the first poll, late
+        assert imap_sync.sync_account(account).ok
+    mailbox.append(mail(subject=f"After [ticket:{offer.ticket}]"))
+    account.refresh_from_db()
+    imap_sync.sync_account(account)
+
+    subjects = list(CrmEmail.objects.order_by("uid").values_list("subject", flat=True))
+    assert subjects == [f"Gap [ticket:{offer.ticket}]", f"After [ticket:{offer.ticket}]"]
+
+
+def test_import_enabled_at_follows_do_import_whoever_switches_it(alice):
+    account = EmailAccount.objects.create(owner=alice, email="a@crm.test")
+    assert account.import_enabled_at is None
+    with time_machine.travel("2026-03-01 09:00 +0000", tick=False):
+        account.do_import = True
+        account.save(update_fields=["do_import"])
+    account.refresh_from_db()
+    assert account.import_enabled_at.isoformat() == "2026-03-01T09:00:00+00:00"
+    account.save()  # still on: the moment stays
+    account.refresh_from_db()
+    assert account.import_enabled_at.isoformat() == "2026-03-01T09:00:00+00:00"
+    account.do_import = False
+    account.save()
+    account.refresh_from_db()
+    assert account.import_enabled_at is None
 
 
 def test_changed_uidvalidity_resyncs_without_duplicates(account, mailbox, offer):

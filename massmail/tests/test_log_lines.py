@@ -1,15 +1,20 @@
 """Operators' log lines: one per batch, per IMAP sync and per bounce, naming the account and
 the mailing; JSON objects with those ids as keys when LOG_FORMAT=json."""
 
+import email
 import json
 import logging
 
+from django.utils import timezone
+
 from config.log_format import JsonFormatter
 from mailaccounts import imap_sync
-from massmail.bounces import apply_report, parse_report
+from mailaccounts.models import EmailAccount
+from mailkit.returned_mail import read_returned_mail
+from mailkit.tests.bounce_corpus import samples
+from massmail import returns
 from massmail.sending import send_batch
 from massmail.tests.drip_helpers import drip_settings, make_account, make_mailing
-from massmail.tests.test_bounces import dsn, recipient  # noqa: F401 - the fixture
 
 
 def one_record(caplog, logger):
@@ -44,18 +49,30 @@ def test_an_imap_sync_logs_one_line_with_its_account(alice, caplog):
     assert (record.levelname, record.account_id, record.ok) == ("WARNING", account.pk, False)
 
 
-def test_a_bounce_logs_one_line_with_its_account_and_mailing(recipient, caplog):  # noqa: F811
-    with caplog.at_level(logging.INFO, logger="massmail.bounces"):
-        apply_report(parse_report(dsn()), recipient.account)
-        apply_report(parse_report(dsn()), recipient.account)  # a second copy: no second line
-    record = one_record(caplog, "massmail.bounces")
-    assert record.getMessage() == (
-        f"account {recipient.account_id}: bounce for mailing {recipient.mailing_id}, "
-        "pat@buyer.example: 5.1.1 550 5.1.1 User unknown"
+def test_a_bounce_logs_one_line_with_its_account_and_mailing(alice, caplog):
+    sample = next(s for s in samples() if s.label.kind == "bounce" and s.label.failures[0].hard)
+    failure = sample.label.failures[0]
+    account = EmailAccount.objects.create(owner=alice, email="alice@crm.test")
+    mailing = make_mailing(alice, 1)
+    mailing.recipients.update(
+        email=failure.address,
+        status="sent",
+        account=account,
+        message_id="<x@crm.test>",
+        sent_at=timezone.now(),
+    )
+    returned = read_returned_mail(email.message_from_bytes(sample.raw))
+    with caplog.at_level(logging.INFO, logger="massmail.returns"):
+        assert returns.handle(account, None, returned)
+        returns.handle(account, None, returned)  # a second copy of the report: no second line
+    record = one_record(caplog, "massmail.returns")
+    assert record.getMessage().startswith(
+        f"account {account.pk}: bounce for mailing {mailing.pk}, {failure.address}: hard {failure.reason}"
     )
     line = json.loads(JsonFormatter().format(record))
-    assert (line["account_id"], line["mailing_id"], line["status"]) == (
-        recipient.account_id,
-        recipient.mailing_id,
-        "5.1.1",
+    assert (line["account_id"], line["mailing_id"], line["reason"], line["hard"]) == (
+        account.pk,
+        mailing.pk,
+        failure.reason,
+        True,
     )

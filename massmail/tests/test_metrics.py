@@ -7,7 +7,7 @@ from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
 from mailaccounts.models import EmailAccount
-from massmail.models import MailingRecipient, Suppression
+from massmail.models import Bounce, MailingRecipient, Suppression
 from massmail.tests.drip_helpers import drip_settings, make_account, make_mailing
 
 TOKEN = "s3cret-scrape-token"
@@ -67,8 +67,10 @@ def test_the_mail_figures_come_from_the_rows(client, token, alice, smtp_sink):
     set_rows([0, 1, 2], status="sent", account=one)
     set_rows([3], status="sent", account=two)
     set_rows([4], status="failed", account=one, last_error="550 5.7.1 Relaying denied")
-    set_rows([5], status="failed", account=one, last_error="Bounced: 5.1.1 No such user")
-    set_rows([6], status="failed", account=two, last_error="Bounced: 4.2.2 Mailbox full")
+    set_rows([5], status="failed", account=one, last_error="Bounced (hard: User unknown): 5.1.1 No such user")
+    set_rows([6], status="failed", account=two, last_error="Bounced (soft: Mailbox full): 4.2.2 Mailbox full")
+    Bounce.objects.create(email=rows[5].email, reason="user_unknown", hard=True, recipient=rows[5])
+    Bounce.objects.create(email=rows[6].email, reason="mailbox_full", hard=False, recipient=rows[6])
     set_rows([7], status="failed", account=two, last_error="Gave up after 5 tries: 451 Try later")
     set_rows([8], status="uncertain", account=one)
     Suppression.suppress("angry@rcpt.test", Suppression.Reason.COMPLAINED)
