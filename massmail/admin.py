@@ -24,7 +24,7 @@ from crm.export_admin import ExportAdminMixin
 from crm.files import StoredFileInput, display_name
 from crm.roles import Role, role_of
 from crm.site import ReadOnlyAdmin, ScopedAdmin, crm_site
-from massmail import mailings, previews, returns
+from massmail import mailings, previews, returns, starting
 from massmail.forms import (
     AudienceForm,
     ChooseMessageForm,
@@ -33,6 +33,7 @@ from massmail.forms import (
     MessageForm,
     PreviewForm,
     SignatureForm,
+    StartForm,
 )
 from massmail.models import (
     Mailing,
@@ -437,6 +438,7 @@ class MailingAdmin(ExportAdminMixin, ScopedAdmin):
             "accounts": previews.mailing_accounts_by_owner([mailing.owner_id])[mailing.owner_id],
             "notifications": mailing.notifications.all()[:100],
             "returned": returns.returned_counts(mailing),
+            "time_zone": MassmailSettings.load().time_zone or "UTC",
         }
 
     def get_urls(self):
@@ -450,6 +452,7 @@ class MailingAdmin(ExportAdminMixin, ScopedAdmin):
                 self.admin_site.admin_view(self.progress_view),
                 name="massmail_mailing_progress",
             ),
+            path("<int:object_id>/schedule/", post(self.schedule_view), name="massmail_mailing_schedule"),
             path("<int:object_id>/pause/", post(self.pause_view), name="massmail_mailing_pause"),
             path("<int:object_id>/resume/", post(self.resume_view), name="massmail_mailing_resume"),
             path("<int:object_id>/restart-failed/", post(self.restart_view), name="massmail_mailing_restart"),
@@ -508,16 +511,10 @@ class MailingAdmin(ExportAdminMixin, ScopedAdmin):
         audience = None
         if form.is_bound and form.is_valid():
             queryset = form.audience()
-            if "create" in request.POST:
-                try:
-                    mailing = mailings.create_mailing(
-                        request.user, form.cleaned_data["message"], queryset, form.cleaned_data["name"]
-                    )
-                except ValueError as exc:
-                    self.message_user(request, str(exc), messages.ERROR)
-                else:
-                    self.message_user(request, mailing.summary, messages.SUCCESS)
-                    return self._back(mailing)
+            if "review" in request.POST or "create" in request.POST:
+                response = self.review_or_start(request, form, queryset)
+                if response is not None:
+                    return response
             audience = mailings.measure_audience(request.user, queryset)
         context = {
             **self.admin_site.each_context(request),
@@ -528,6 +525,52 @@ class MailingAdmin(ExportAdminMixin, ScopedAdmin):
             "has_messages": Message.objects.filter(owner=request.user).exists(),
         }
         return TemplateResponse(request, "admin/massmail/mailing/create.html", context)
+
+    def review_or_start(self, request, form, queryset):
+        """The second step: the review page, or (its "Create the mailing") the mailing itself.
+        None when the audience cannot be mailed (the message says why, the form stays)."""
+        start = StartForm(request.POST if "create" in request.POST else None)
+        message = form.cleaned_data["message"]
+        try:
+            if start.is_bound and start.is_valid():
+                mailing = starting.start_mailing(
+                    request.user, message, queryset, form.cleaned_data["name"], start.cleaned_data["start_at"]
+                )
+                self.message_user(request, mailing.summary, messages.SUCCESS)
+                return self._back(mailing)
+            review = starting.review(request.user, message, queryset)
+        except ValueError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Review the mailing",
+            "form": form,
+            "start_form": start,
+            "review": review,
+            "message": message,
+            "time_zone": MassmailSettings.load().time_zone or "UTC",
+        }
+        return TemplateResponse(request, "admin/massmail/mailing/review.html", context)
+
+    def schedule_view(self, request, object_id):
+        """Change or cancel a scheduled mailing before it starts."""
+        mailing = self._editable(request, object_id)
+        if "cancel" in request.POST:
+            done = starting.cancel_scheduled(mailing, request.user)
+        else:
+            start = StartForm(request.POST)
+            done = start.is_valid() and starting.reschedule(mailing, start.cleaned_data["start_at"])
+            if start.errors:
+                self.message_user(request, " ".join(start.errors.get("start_at", [])), messages.ERROR)
+                return self._back(mailing)
+        self.message_user(
+            request,
+            "Done." if done else "Only a mailing that has not started can be changed or cancelled.",
+            messages.SUCCESS if done else messages.WARNING,
+        )
+        return self._back(mailing)
 
     # --- actions
 
