@@ -11,7 +11,7 @@ from django.contrib.admin import helpers
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -24,7 +24,7 @@ from crm.export_admin import ExportAdminMixin
 from crm.files import StoredFileInput, display_name
 from crm.roles import Role, role_of
 from crm.site import ReadOnlyAdmin, ScopedAdmin, crm_site
-from massmail import mailings, previews, returns, starting
+from massmail import live, mailings, previews, returns, starting
 from massmail.forms import (
     AudienceForm,
     ChooseMessageForm,
@@ -256,7 +256,9 @@ def attach_list_details(mailings):
     owners = {mailing.owner_id for mailing in mailings}
     accounts = previews.mailing_accounts_by_owner(owners) if owners else {}
     texts = {}
+    states = live.states_of(mailings)
     for mailing in mailings:
+        mailing.live_state = states[mailing.pk]
         mailing.account_states = accounts.get(mailing.owner_id, [])
         if mailing.message_id not in texts:
             texts[mailing.message_id] = " ".join(html_to_text(mailing.message.body).split())[:300]
@@ -273,25 +275,13 @@ def count_of(queryset):
     )
 
 
-def progress_of(mailing):
-    """(percent done, rows still to send): from the rows themselves, so it is always current."""
-    figures = mailing.recipients.aggregate(
-        total=Count("id"),
-        open=Count(
-            "id", filter=Q(status__in=[MailingRecipient.Status.PENDING, MailingRecipient.Status.SENDING])
-        ),
-    )
-    total = figures["total"]
-    return (100 * (total - figures["open"]) // total if total else 100), figures["open"]
-
-
 @admin.register(Mailing, site=crm_site)
 class MailingAdmin(ExportAdminMixin, ScopedAdmin):
     list_display = [
         "name_with_preview",
         "id",
         "kind",
-        "status",
+        "live_status",
         "progress",
         "owner",
         "sent_today",
@@ -354,9 +344,13 @@ class MailingAdmin(ExportAdminMixin, ScopedAdmin):
 
     @admin.display(description="Progress", ordering="done_count")
     def progress(self, obj):
-        total = obj.recipients_count
-        percent = 100 * obj.done_count // total if total else 100
-        return progress_html(obj, percent)
+        return progress_html(obj, obj.live_state, in_list=True)
+
+    @admin.display(description="Status", ordering="status")
+    def live_status(self, obj):
+        return format_html(
+            '<span id="mailing-status-{}">{}</span>', obj.pk, live.status_label(obj, obj.live_state)
+        )
 
     @admin.display(description="Type", ordering="recipient_type")
     def kind(self, obj):
@@ -368,7 +362,7 @@ class MailingAdmin(ExportAdminMixin, ScopedAdmin):
 
     @admin.display(description="Sent today", ordering="sent_today_count")
     def sent_today(self, obj):
-        return obj.sent_today_count
+        return format_html('<span id="mailing-sent-today-{}">{}</span>', obj.pk, obj.sent_today_count)
 
     @admin.display(description="Accounts")
     def accounts(self, obj):
@@ -425,7 +419,7 @@ class MailingAdmin(ExportAdminMixin, ScopedAdmin):
             rows = rows.filter(account_id=int(account))
         counts = dict(mailing.recipients.values_list("status").annotate(n=Count("id")).order_by())
         page = Paginator(rows, 50).get_page(request.GET.get("p"))
-        percent, open_rows = progress_of(mailing)
+        state = live.state_of(mailing)
         return {
             "mailing": mailing,
             "page_obj": page,
@@ -433,7 +427,7 @@ class MailingAdmin(ExportAdminMixin, ScopedAdmin):
             "status_counts": [
                 (value, label, counts.get(value, 0)) for value, label in MailingRecipient.Status.choices
             ],
-            "progress_html": progress_html(mailing, percent),
+            "progress_html": progress_html(mailing, state),
             "may_edit": Mailing.objects.editable_by(request.user).filter(pk=mailing.pk).exists(),
             "accounts": previews.mailing_accounts_by_owner([mailing.owner_id])[mailing.owner_id],
             "notifications": mailing.notifications.all()[:100],
@@ -461,8 +455,9 @@ class MailingAdmin(ExportAdminMixin, ScopedAdmin):
 
     def progress_view(self, request, object_id):
         mailing = self.get_object(request, object_id)
-        percent, _ = progress_of(mailing)
-        return TemplateResponse(request, "massmail/progress.html", progress_context(mailing, percent))
+        in_list = "list" in request.GET
+        context = {**progress_context(mailing, live.state_of(mailing), in_list), "oob": in_list}
+        return TemplateResponse(request, "massmail/progress.html", context)
 
     def _editable(self, request, object_id):
         self.get_object(request, object_id)  # 404 when hidden
@@ -653,20 +648,23 @@ class MailingRecipientAdmin(ReadOnlyAdmin):
         return obj.record or "—"
 
 
-def progress_context(mailing, percent):
-    running = mailing.status in (Mailing.Status.ACTIVE, Mailing.Status.ACTIVE_ERROR)
+def progress_context(mailing, state, in_list=False):
+    running = mailing.status in (Mailing.Status.ACTIVE, Mailing.Status.ACTIVE_ERROR, Mailing.Status.SCHEDULED)
+    url = reverse("crm:massmail_mailing_progress", args=[mailing.pk])
     return {
         "mailing": mailing,
-        "percent": percent,
+        "state": state,
+        "percent": state.percent,
+        "status_label": live.status_label(mailing, state),
         "poll": running,
-        "url": reverse("crm:massmail_mailing_progress", args=[mailing.pk]),
+        "url": url + ("?list=1" if in_list else ""),
     }
 
 
-def progress_html(mailing, percent):
+def progress_html(mailing, state, in_list=False):
     from django.template.loader import render_to_string
 
-    return render_to_string("massmail/progress.html", progress_context(mailing, percent))
+    return render_to_string("massmail/progress.html", progress_context(mailing, state, in_list))
 
 
 def audience_choices(user):
