@@ -162,3 +162,17 @@ def test_another_sales_manager_cannot_change_or_cancel_it(alice, bob, audience):
         response = login(bob).post(f"/crm/massmail/mailing/{mailing.pk}/schedule/", {"cancel": "1"})
     assert response.status_code == 404
     assert Mailing.objects.get().status == Mailing.Status.SCHEDULED
+
+
+def test_the_review_page_carries_the_audience_to_its_create_button(alice, audience):
+    import re
+
+    client = login(alice)
+    with time_machine.travel(berlin(2026, 11, 23, 9, 0), tick=False):
+        page = client.post(CREATE, {**audience, "vip": "no", "review": "1"}).content.decode()
+        start_form = page[page.index('id="start-form"') :]
+        hidden = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', start_form))
+        assert hidden["message"] == str(audience["message"]) and hidden["vip"] == "no"
+        client.post(CREATE, {**hidden, "create": "1", "when": "at", "start_at": "2026-11-23T15:00"})
+    mailing = Mailing.objects.get()
+    assert (mailing.status, mailing.recipients_count) == (Mailing.Status.SCHEDULED, 6)
