@@ -34,8 +34,9 @@ def expected_finish(cfg, to_send, accounts, start):
             continue
         begin = max(start, window[0])
         seconds = (window[1] - window[0]).total_seconds()
-        rate = per_day / seconds
-        capacity = int(rate * (window[1] - begin).total_seconds())
+        # `time_compression` (a demo setting, 1 in production) quickens the pace, not the quota.
+        rate = per_day / seconds * max(cfg.time_compression or 1, 1)
+        capacity = min(int(rate * (window[1] - begin).total_seconds()), per_day)
         if offset == 0:
             capacity = min(capacity, quota_left)
         if left <= capacity:
