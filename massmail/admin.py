@@ -524,29 +524,15 @@ class MailingAdmin(ExportAdminMixin, ScopedAdmin):
     def review_or_start(self, request, form, queryset):
         """The second step: the review page, or (its "Create the mailing") the mailing itself.
         None when the audience cannot be mailed (the message says why, the form stays)."""
-        start = StartForm(request.POST if "create" in request.POST else None)
-        message = form.cleaned_data["message"]
         try:
-            if start.is_bound and start.is_valid():
-                mailing = starting.start_mailing(
-                    request.user, message, queryset, form.cleaned_data["name"], start.cleaned_data["start_at"]
-                )
-                self.message_user(request, mailing.summary, messages.SUCCESS)
-                return self._back(mailing)
-            review = starting.review(request.user, message, queryset)
+            mailing, review = review_or_start(request, form.cleaned_data, queryset, submit="create")
         except ValueError as exc:
             self.message_user(request, str(exc), messages.ERROR)
             return None
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": "Review the mailing",
-            "form": form,
-            "start_form": start,
-            "review": review,
-            "message": message,
-            "time_zone": MassmailSettings.load().time_zone or "UTC",
-        }
+        if mailing is not None:
+            self.message_user(request, mailing.summary, messages.SUCCESS)
+            return self._back(mailing)
+        context = {**self.admin_site.each_context(request), "opts": self.opts, "form": form, **review}
         return TemplateResponse(request, "admin/massmail/mailing/review.html", context)
 
     def schedule_view(self, request, object_id):
@@ -667,6 +653,24 @@ def progress_html(mailing, state, in_list=False):
     return render_to_string("massmail/progress.html", progress_context(mailing, state, in_list))
 
 
+def review_or_start(request, choice, queryset, submit):
+    """(the new mailing, None) once the review's `submit` button came with a valid start; else
+    (None, the review page's context). Raises ValueError when nobody can be mailed."""
+    start = StartForm(request.POST if submit in request.POST else None)
+    if start.is_bound and start.is_valid():
+        mailing = starting.start_mailing(
+            request.user, choice["message"], queryset, choice["name"], start.cleaned_data["start_at"]
+        )
+        return mailing, None
+    return None, {
+        "title": "Review the mailing",
+        "review": starting.review(request.user, choice["message"], queryset),
+        "message": choice["message"],
+        "start_form": start,
+        "time_zone": MassmailSettings.load().time_zone or "UTC",
+    }
+
+
 def audience_choices(user):
     """Which owner and department filters the user's role offers on the Create mailing page."""
     from crm.models import Department, User
@@ -690,29 +694,31 @@ def audience_choices(user):
 
 @admin.action(description="Make massmail", permissions=["view"])
 def make_massmail(modeladmin, request, queryset):
-    form = ChooseMessageForm(request.POST if "apply" in request.POST else None, user=request.user)
-    if form.is_bound and form.is_valid():
-        try:
-            mailing = mailings.create_mailing(
-                request.user, form.cleaned_data["message"], queryset, form.cleaned_data["name"]
-            )
-        except ValueError as exc:
-            modeladmin.message_user(request, str(exc), messages.ERROR)
-            return None
-        modeladmin.message_user(request, mailing.summary, messages.SUCCESS)
-        return HttpResponseRedirect(reverse("crm:massmail_mailing_change", args=[mailing.pk]))
-    audience = mailings.measure_audience(request.user, queryset)
+    chosen = "apply" in request.POST or "review" in request.POST
+    form = ChooseMessageForm(request.POST if chosen else None, user=request.user)
     context = {
         **modeladmin.admin_site.each_context(request),
         "opts": modeladmin.model._meta,
-        "title": "Make massmail",
         "form": form,
-        "audience": audience,
         "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
         "select_across": request.POST.get("select_across", "0"),
         "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        "has_messages": form.fields["message"].queryset.exists(),
     }
+    if form.is_bound and form.is_valid():
+        try:
+            mailing, review = review_or_start(request, form.cleaned_data, queryset, submit="apply")
+        except ValueError as exc:
+            modeladmin.message_user(request, str(exc), messages.ERROR)
+            return None
+        if mailing is not None:
+            modeladmin.message_user(request, mailing.summary, messages.SUCCESS)
+            return HttpResponseRedirect(reverse("crm:massmail_mailing_change", args=[mailing.pk]))
+        return TemplateResponse(request, "admin/massmail/make_massmail_review.html", {**context, **review})
+    context.update(
+        title="Make massmail",
+        audience=mailings.measure_audience(request.user, queryset),
+        has_messages=form.fields["message"].queryset.exists(),
+    )
     return TemplateResponse(request, "admin/massmail/make_massmail.html", context)
 
 

@@ -176,3 +176,23 @@ def test_the_review_page_carries_the_audience_to_its_create_button(alice, audien
         client.post(CREATE, {**hidden, "create": "1", "when": "at", "start_at": "2026-11-23T15:00"})
     mailing = Mailing.objects.get()
     assert (mailing.status, mailing.recipients_count) == (Mailing.Status.SCHEDULED, 6)
+
+
+def test_make_massmail_on_a_list_reviews_then_schedules(alice, audience):
+    from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+
+    chosen = list(Contact.objects.filter(owner=alice).values_list("pk", flat=True))
+    data = {"action": "make_massmail", ACTION_CHECKBOX_NAME: chosen, "message": audience["message"]}
+    client = login(alice)
+    with time_machine.travel(berlin(2026, 11, 23, 9, 0), tick=False):
+        page = client.post("/crm/crm/contact/", {**data, "review": "1"}).content.decode()
+        assert (
+            '<strong class="review-to-send">3</strong> will receive' in page and not Mailing.objects.exists()
+        )
+        assert "1 skipped: suppressed" in page and 'name="apply"' in page
+        response = client.post(
+            "/crm/crm/contact/", {**data, "apply": "1", "when": "at", "start_at": "2026-11-24T09:00"}
+        )
+    mailing = Mailing.objects.get()
+    assert response.status_code == 302 and mailing.status == Mailing.Status.SCHEDULED
+    assert mailing.start_at == berlin(2026, 11, 24, 9, 0)
