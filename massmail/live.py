@@ -15,6 +15,7 @@ from django.utils import timezone
 from massmail import forecast, previews
 from massmail.models import Mailing, MailingRecipient, MassmailSettings
 from massmail.scheduling import zone
+from massmail.starting import carrying_accounts
 
 Status = MailingRecipient.Status
 OPEN = (Status.PENDING, Status.SENDING)
@@ -63,8 +64,6 @@ def counts(start_of_today):
 
 def states_of(mailings, now=None):
     """{mailing id: MailingState}: one grouped query, and one per owner of a mailing still to finish."""
-    from massmail.starting import carrying_accounts
-
     cfg = MassmailSettings.load()
     rows = (
         MailingRecipient.objects.filter(mailing_id__in=[m.pk for m in mailings])

@@ -15,7 +15,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from massmail import forecast, previews
-from massmail.mailings import create_mailing, measure_audience, notify_mailing, recount
+from massmail.mailings import create_mailing, measure_audience, notify_mailing, recipient_types, recount
 from massmail.models import Mailing, MailingRecipient, MassmailSettings
 from massmail.scheduling import zone
 
@@ -90,8 +90,6 @@ def review(owner, message, recipients, start=None):
         [(a.daily_limit, a.sent_today) for a in result.accounts if a.usable],
         start or timezone.now(),
     )
-    from massmail.mailings import recipient_types
-
     result.preview = previews.preview(message, owner, recipient_types()[recipients.model], first or "")
     return result
 
