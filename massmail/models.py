@@ -103,6 +103,7 @@ class Mailing(DepartmentFromOwner):
         PAUSED = "paused", "Paused"
         INTERRUPTED = "interrupted", "Interrupted"
         DONE = "done", "Done"
+        SCHEDULED = "scheduled", "Scheduled"
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mailings")
     department = models.ForeignKey("crm.Department", null=True, blank=True, on_delete=models.SET_NULL)
@@ -117,6 +118,8 @@ class Mailing(DepartmentFromOwner):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # A scheduled mailing (status `scheduled`) becomes active at this time (massmail.starting).
+    start_at = models.DateTimeField(null=True, blank=True)
 
     objects = MailingQuerySet.as_manager()
 
