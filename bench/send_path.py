@@ -17,6 +17,7 @@ import smtplib
 import sys
 import time
 
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -66,7 +67,7 @@ def main():
     logging.getLogger("massmail.sending").setLevel(logging.WARNING)
     with throwaway_database("send_path"), SinkProcess() as sink:
         cfg = MassmailSettings.load()
-        cfg.use_business_time, cfg.time_compression = False, 10**6
+        cfg.use_business_time, settings.DEMO_TIME_COMPRESSION = False, 10**6
         cfg.save()
         owner = sales_manager()
         account = EmailAccount.objects.create(

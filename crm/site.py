@@ -15,6 +15,8 @@ class CrmSite(admin.AdminSite):
     site_title = "Mailing CRM"
     index_title = "Your CRM"
     site_url = None
+    # The home says what needs doing; the top app fills it (templates/admin/crm_index.html).
+    index_template = "admin/crm_index.html"
 
     def has_permission(self, request):
         user = request.user

@@ -11,7 +11,7 @@ from django.contrib.admin import helpers
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -28,7 +28,7 @@ from crm.roles import Role, role_of
 from crm.site import AuthoredAdmin, ReadOnlyAdmin, ScopedAdmin, crm_site
 from mailaccounts.accounts import start_of_today
 from mailkit.rendering import html_to_text
-from massmail import mailings, previews, returns
+from massmail import live, mailings, previews, returns, starting
 from massmail.forms import (
     AudienceForm,
     ChooseMessageForm,
@@ -36,6 +36,7 @@ from massmail.forms import (
     MassmailSettingsForm,
     MessageForm,
     PreviewForm,
+    StartForm,
 )
 from massmail.models import (
     Mailing,
@@ -241,7 +242,9 @@ def attach_list_details(mailings):
     owners = {mailing.owner_id for mailing in mailings}
     accounts = previews.mailing_accounts_by_owner(owners) if owners else {}
     texts = {}
+    states = live.states_of(mailings)
     for mailing in mailings:
+        mailing.live_state = states[mailing.pk]
         mailing.account_states = accounts.get(mailing.owner_id, [])
         if mailing.message_id not in texts:
             texts[mailing.message_id] = " ".join(html_to_text(mailing.message.body).split())[:300]
@@ -258,25 +261,13 @@ def count_of(queryset):
     )
 
 
-def progress_of(mailing):
-    """(percent done, rows still to send): from the rows themselves, so it is always current."""
-    figures = mailing.recipients.aggregate(
-        total=Count("id"),
-        open=Count(
-            "id", filter=Q(status__in=[MailingRecipient.Status.PENDING, MailingRecipient.Status.SENDING])
-        ),
-    )
-    total = figures["total"]
-    return (100 * (total - figures["open"]) // total if total else 100), figures["open"]
-
-
 @admin.register(Mailing, site=crm_site)
 class MailingAdmin(ExportAdminMixin, ScopedAdmin):
     list_display = [
         "name_with_preview",
         "id",
         "kind",
-        "status",
+        "live_status",
         "progress",
         "owner",
         "sent_today",
@@ -339,9 +330,13 @@ class MailingAdmin(ExportAdminMixin, ScopedAdmin):
 
     @admin.display(description="Progress", ordering="done_count")
     def progress(self, obj):
-        total = obj.recipients_count
-        percent = 100 * obj.done_count // total if total else 100
-        return progress_html(obj, percent)
+        return progress_html(obj, obj.live_state, in_list=True)
+
+    @admin.display(description="Status", ordering="status")
+    def live_status(self, obj):
+        return format_html(
+            '<span id="mailing-status-{}">{}</span>', obj.pk, live.status_label(obj, obj.live_state)
+        )
 
     @admin.display(description="Type", ordering="recipient_type")
     def kind(self, obj):
@@ -353,7 +348,7 @@ class MailingAdmin(ExportAdminMixin, ScopedAdmin):
 
     @admin.display(description="Sent today", ordering="sent_today_count")
     def sent_today(self, obj):
-        return obj.sent_today_count
+        return format_html('<span id="mailing-sent-today-{}">{}</span>', obj.pk, obj.sent_today_count)
 
     @admin.display(description="Accounts")
     def accounts(self, obj):
@@ -410,7 +405,7 @@ class MailingAdmin(ExportAdminMixin, ScopedAdmin):
             rows = rows.filter(account_id=int(account))
         counts = dict(mailing.recipients.values_list("status").annotate(n=Count("id")).order_by())
         page = Paginator(rows, 50).get_page(request.GET.get("p"))
-        percent, open_rows = progress_of(mailing)
+        state = live.state_of(mailing)
         return {
             "mailing": mailing,
             "page_obj": page,
@@ -418,11 +413,12 @@ class MailingAdmin(ExportAdminMixin, ScopedAdmin):
             "status_counts": [
                 (value, label, counts.get(value, 0)) for value, label in MailingRecipient.Status.choices
             ],
-            "progress_html": progress_html(mailing, percent),
+            "progress_html": progress_html(mailing, state),
             "may_edit": Mailing.objects.editable_by(request.user).filter(pk=mailing.pk).exists(),
             "accounts": previews.mailing_accounts_by_owner([mailing.owner_id])[mailing.owner_id],
             "notifications": mailing.notifications.all()[:100],
             "returned": returns.returned_counts(mailing),
+            "time_zone": MassmailSettings.load().time_zone or "UTC",
         }
 
     def get_urls(self):
@@ -436,6 +432,7 @@ class MailingAdmin(ExportAdminMixin, ScopedAdmin):
                 self.admin_site.admin_view(self.progress_view),
                 name="massmail_mailing_progress",
             ),
+            path("<int:object_id>/schedule/", post(self.schedule_view), name="massmail_mailing_schedule"),
             path("<int:object_id>/pause/", post(self.pause_view), name="massmail_mailing_pause"),
             path("<int:object_id>/resume/", post(self.resume_view), name="massmail_mailing_resume"),
             path("<int:object_id>/restart-failed/", post(self.restart_view), name="massmail_mailing_restart"),
@@ -444,8 +441,9 @@ class MailingAdmin(ExportAdminMixin, ScopedAdmin):
 
     def progress_view(self, request, object_id):
         mailing = self.get_object(request, object_id)
-        percent, _ = progress_of(mailing)
-        return TemplateResponse(request, "massmail/progress.html", progress_context(mailing, percent))
+        in_list = "list" in request.GET
+        context = {**progress_context(mailing, live.state_of(mailing), in_list), "oob": in_list}
+        return TemplateResponse(request, "massmail/progress.html", context)
 
     def _editable(self, request, object_id):
         self.get_object(request, object_id)  # 404 when hidden
@@ -494,16 +492,10 @@ class MailingAdmin(ExportAdminMixin, ScopedAdmin):
         audience = None
         if form.is_bound and form.is_valid():
             queryset = form.audience()
-            if "create" in request.POST:
-                try:
-                    mailing = mailings.create_mailing(
-                        request.user, form.cleaned_data["message"], queryset, form.cleaned_data["name"]
-                    )
-                except ValueError as exc:
-                    self.message_user(request, str(exc), messages.ERROR)
-                else:
-                    self.message_user(request, mailing.summary, messages.SUCCESS)
-                    return self._back(mailing)
+            if "review" in request.POST or "create" in request.POST:
+                response = self.review_or_start(request, form, queryset)
+                if response is not None:
+                    return response
             audience = mailings.measure_audience(request.user, queryset)
         context = {
             **self.admin_site.each_context(request),
@@ -514,6 +506,38 @@ class MailingAdmin(ExportAdminMixin, ScopedAdmin):
             "has_messages": Message.objects.filter(owner=request.user).exists(),
         }
         return TemplateResponse(request, "admin/massmail/mailing/create.html", context)
+
+    def review_or_start(self, request, form, queryset):
+        """The second step: the review page, or (its "Create the mailing") the mailing itself.
+        None when the audience cannot be mailed (the message says why, the form stays)."""
+        try:
+            mailing, review = review_or_start(request, form.cleaned_data, queryset, submit="create")
+        except ValueError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return None
+        if mailing is not None:
+            self.message_user(request, mailing.summary, messages.SUCCESS)
+            return self._back(mailing)
+        context = {**self.admin_site.each_context(request), "opts": self.opts, "form": form, **review}
+        return TemplateResponse(request, "admin/massmail/mailing/review.html", context)
+
+    def schedule_view(self, request, object_id):
+        """Change or cancel a scheduled mailing before it starts."""
+        mailing = self._editable(request, object_id)
+        if "cancel" in request.POST:
+            done = starting.cancel_scheduled(mailing, request.user)
+        else:
+            start = StartForm(request.POST)
+            done = start.is_valid() and starting.reschedule(mailing, start.cleaned_data["start_at"])
+            if start.errors:
+                self.message_user(request, " ".join(start.errors.get("start_at", [])), messages.ERROR)
+                return self._back(mailing)
+        self.message_user(
+            request,
+            "Done." if done else "Only a mailing that has not started can be changed or cancelled.",
+            messages.SUCCESS if done else messages.WARNING,
+        )
+        return self._back(mailing)
 
     # --- actions
 
@@ -596,20 +620,41 @@ class MailingRecipientAdmin(ReadOnlyAdmin):
         return obj.record or "—"
 
 
-def progress_context(mailing, percent):
-    running = mailing.is_running
+def progress_context(mailing, state, in_list=False):
+    running = mailing.is_running or mailing.is_scheduled
+    url = reverse("crm:massmail_mailing_progress", args=[mailing.pk])
     return {
         "mailing": mailing,
-        "percent": percent,
+        "state": state,
+        "percent": state.percent,
+        "status_label": live.status_label(mailing, state),
         "poll": running,
-        "url": reverse("crm:massmail_mailing_progress", args=[mailing.pk]),
+        "url": url + ("?list=1" if in_list else ""),
     }
 
 
-def progress_html(mailing, percent):
+def progress_html(mailing, state, in_list=False):
     from django.template.loader import render_to_string
 
-    return render_to_string("massmail/progress.html", progress_context(mailing, percent))
+    return render_to_string("massmail/progress.html", progress_context(mailing, state, in_list))
+
+
+def review_or_start(request, choice, queryset, submit):
+    """(the new mailing, None) once the review's `submit` button came with a valid start; else
+    (None, the review page's context). Raises ValueError when nobody can be mailed."""
+    start = StartForm(request.POST if submit in request.POST else None)
+    if start.is_bound and start.is_valid():
+        mailing = starting.start_mailing(
+            request.user, choice["message"], queryset, choice["name"], start.cleaned_data["start_at"]
+        )
+        return mailing, None
+    return None, {
+        "title": "Review the mailing",
+        "review": starting.review(request.user, choice["message"], queryset),
+        "message": choice["message"],
+        "start_form": start,
+        "time_zone": MassmailSettings.load().time_zone or "UTC",
+    }
 
 
 def audience_choices(user):
@@ -633,29 +678,31 @@ def audience_choices(user):
 
 @admin.action(description="Make massmail", permissions=["view"])
 def make_massmail(modeladmin, request, queryset):
-    form = ChooseMessageForm(request.POST if "apply" in request.POST else None, user=request.user)
-    if form.is_bound and form.is_valid():
-        try:
-            mailing = mailings.create_mailing(
-                request.user, form.cleaned_data["message"], queryset, form.cleaned_data["name"]
-            )
-        except ValueError as exc:
-            modeladmin.message_user(request, str(exc), messages.ERROR)
-            return None
-        modeladmin.message_user(request, mailing.summary, messages.SUCCESS)
-        return HttpResponseRedirect(reverse("crm:massmail_mailing_change", args=[mailing.pk]))
-    audience = mailings.measure_audience(request.user, queryset)
+    chosen = "apply" in request.POST or "review" in request.POST
+    form = ChooseMessageForm(request.POST if chosen else None, user=request.user)
     context = {
         **modeladmin.admin_site.each_context(request),
         "opts": modeladmin.model._meta,
-        "title": "Make massmail",
         "form": form,
-        "audience": audience,
         "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
         "select_across": request.POST.get("select_across", "0"),
         "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        "has_messages": form.fields["message"].queryset.exists(),
     }
+    if form.is_bound and form.is_valid():
+        try:
+            mailing, review = review_or_start(request, form.cleaned_data, queryset, submit="apply")
+        except ValueError as exc:
+            modeladmin.message_user(request, str(exc), messages.ERROR)
+            return None
+        if mailing is not None:
+            modeladmin.message_user(request, mailing.summary, messages.SUCCESS)
+            return HttpResponseRedirect(reverse("crm:massmail_mailing_change", args=[mailing.pk]))
+        return TemplateResponse(request, "admin/massmail/make_massmail_review.html", {**context, **review})
+    context.update(
+        title="Make massmail",
+        audience=mailings.measure_audience(request.user, queryset),
+        has_messages=form.fields["message"].queryset.exists(),
+    )
     return TemplateResponse(request, "admin/massmail/make_massmail.html", context)
 
 

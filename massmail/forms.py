@@ -2,12 +2,14 @@ import zoneinfo
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from correspondence.forms import TemplateFormMixin
 from crm.models import Industry, Tag
 from mailkit.headers import has_line_break
 from massmail.models import MassmailSettings, Message, RecipientType, Segment
 from massmail.segments import filtered, filters_from_form
+from massmail.starting import local_start
 
 
 class MessageForm(TemplateFormMixin, forms.ModelForm):
@@ -88,6 +90,37 @@ class AudienceForm(forms.Form):
         if segment is None:
             return filtered(data["recipient_type"], filters)
         return filtered(segment.recipient_type, {**segment.filters, **filters})
+
+
+class StartForm(forms.Form):
+    """The review's last step: start now, or at a date and time of the settings' time zone."""
+
+    when = forms.ChoiceField(
+        choices=[("now", "Start now"), ("at", "Start at")],
+        widget=forms.RadioSelect,
+        initial="now",
+        required=False,
+    )
+    start_at = forms.DateTimeField(
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="In the time zone of the mailing settings",
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("when") != "at":
+            data["start_at"] = None
+            return data
+        if not data.get("start_at"):
+            self.add_error("start_at", "Give the date and time to start at.")
+            return data
+        # The field read the wall-clock time in the server's zone: the settings' zone is meant.
+        data["start_at"] = local_start(timezone.make_naive(data["start_at"]))
+        if data["start_at"] <= timezone.now():
+            self.add_error("start_at", "The start must be in the future.")
+        return data
 
 
 WEEKDAYS = [

@@ -84,6 +84,7 @@ class Mailing(DepartmentFromOwner):
         PAUSED = "paused", "Paused"
         INTERRUPTED = "interrupted", "Interrupted"
         DONE = "done", "Done"
+        SCHEDULED = "scheduled", "Scheduled"
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mailings")
     department = models.ForeignKey("crm.Department", null=True, blank=True, on_delete=models.SET_NULL)
@@ -98,6 +99,8 @@ class Mailing(DepartmentFromOwner):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # A scheduled mailing (status `scheduled`) becomes active at this time (massmail.starting).
+    start_at = models.DateTimeField(null=True, blank=True)
 
     objects = MailingQuerySet.as_manager()
 
@@ -111,6 +114,10 @@ class Mailing(DepartmentFromOwner):
     @property
     def is_running(self):
         return self.status in RUNNING
+
+    @property
+    def is_scheduled(self):
+        return self.status == self.Status.SCHEDULED
 
     @property
     def is_stopped(self):

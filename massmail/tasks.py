@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from massmail import health, scheduling, sending
+from massmail import health, scheduling, sending, starting
 
 # A send_batch task that waited this long is stale: the next plan tick makes a fresh one.
 BATCH_EXPIRES_SECONDS = 60
@@ -11,6 +11,7 @@ BATCH_EXPIRES_SECONDS = 60
 @shared_task(ignore_result=True)
 def plan_sends():
     """Beat, every few seconds: one send_batch per due account."""
+    starting.start_due_mailings()
     due = scheduling.due_accounts()
     for item in due:
         send_batch.apply_async((item.account_id, item.batch), expires=BATCH_EXPIRES_SECONDS)

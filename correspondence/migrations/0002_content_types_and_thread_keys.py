@@ -47,7 +47,7 @@ class Migration(migrations.Migration):
         ("contenttypes", "0002_remove_content_type_name"),
         ("correspondence", "0001_initial"),
         ("crm", "0008_mail_moves_to_correspondence"),
-        ("massmail", "0011_signature_and_tracking_move_to_correspondence"),
+        ("massmail", "0012_signature_and_tracking_move_to_correspondence"),
     ]
 
     operations = [

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('crm', '0007_mail_links_move_to_correspondence'),
-        ('massmail', '0011_signature_and_tracking_move_to_correspondence'),
+        ('massmail', '0012_signature_and_tracking_move_to_correspondence'),
     ]
 
     operations = [

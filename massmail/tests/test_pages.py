@@ -162,7 +162,7 @@ def test_make_massmail_action_asks_for_the_message_then_creates(alice, bob, mess
     client = login(alice)
     data = {"action": "make_massmail", ACTION_CHECKBOX_NAME: [mine.pk]}
     response = client.post("/crm/crm/lead/", data)
-    assert response.status_code == 200 and b"Create the mailing" in response.content
+    assert response.status_code == 200 and b"Review the mailing" in response.content
     response = client.post("/crm/crm/lead/", {**data, "apply": "1", "message": message.pk, "name": "Leads"})
     created = Mailing.objects.get()
     assert response.status_code == 302 and response["Location"].endswith(f"/mailing/{created.pk}/change/")

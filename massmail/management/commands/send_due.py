@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from massmail import scheduling, sending
+from massmail import scheduling, sending, starting
 
 
 class Command(BaseCommand):
@@ -14,6 +14,7 @@ class Command(BaseCommand):
     def handle(self, *args, janitor=False, **options):
         if janitor:
             self.stdout.write(f"uncertain: {sending.mark_stuck_uncertain()}")
+        starting.start_due_mailings()
         due = scheduling.due_accounts()
         if not due:
             self.stdout.write("Nothing is due (outside business time, limits reached, or nothing pending).")

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('correspondence', '0001_initial'),
         ('crm', '0007_mail_links_move_to_correspondence'),
-        ('massmail', '0010_returned_mail'),
+        ('massmail', '0011_mailing_start_at'),
     ]
 
     operations = [
