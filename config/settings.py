@@ -96,7 +96,7 @@ MIDDLEWARE = [
 # Scripts only from our own static files: no inline script, no eval (htmx is configured for it
 # in templates/admin/base_site.html). Styles may be inline (the admin's and our templates'
 # style attributes). A stored message is shown in a sandboxed frame whose document has its own,
-# stricter policy (crm/inbox.py body_policy).
+# stricter policy (correspondence/inbox.py body_policy).
 MIDDLEWARE.insert(1, "csp.middleware.CSPMiddleware")
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

@@ -1,6 +1,6 @@
 """Mail pages of the /crm/ site: compose, inbox, templates, reports, notifications.
 
-Each view is wrapped by `crm_site.admin_view` (crm/urls.py): logged-in staff of a CRM role.
+Each view is wrapped by `crm_site.admin_view` (correspondence/urls.py): logged-in staff of a CRM role.
 """
 
 from django.contrib import messages
