@@ -41,8 +41,8 @@ from django.utils import timezone  # noqa: E402
 from testsupport.dovecot import MAIL_USER, Dovecot  # noqa: E402
 
 USER, PASSWORD = "bench@crm.test", "bench-pw"
-# Stored HTML goes through massmail.sanitizing; until that module exists, text-only mail.
-WITH_HTML = importlib.util.find_spec("massmail.sanitizing") is not None
+# Stored HTML goes through mailkit.sanitizing; until that module exists, text-only mail.
+WITH_HTML = importlib.util.find_spec("mailkit.sanitizing") is not None
 
 
 def build_message(i, tickets, mailing_ids):
@@ -140,7 +140,7 @@ def run_benchmark(server, count):
 
     owner, tickets, mailing_ids = make_crm_data()
     if not WITH_HTML:
-        print("note: massmail.sanitizing is missing, so the messages are text-only")
+        print("note: mailkit.sanitizing is missing, so the messages are text-only")
     started = time.perf_counter()
     fill_maildir(server, count, tickets, mailing_ids)
     print(f"filled {count} messages into the Maildir in {time.perf_counter() - started:.1f}s")

@@ -46,7 +46,8 @@ BODY = (
 def main(count):
     from crm.models import Company, Contact, User
     from mailaccounts.models import EmailAccount
-    from massmail import rendering
+    from mailkit import rendering
+    from massmail.compiling import compile_message
     from massmail.models import Mailing, MailingRecipient, Message
 
     owner = User(username="bench", first_name="Bench", email="bench@example.com")
@@ -66,7 +67,7 @@ def main(count):
     ]
 
     started = time.perf_counter()
-    compiled = rendering.compile_message(mailing)
+    compiled = compile_message(mailing)
     for recipient in recipients:
         compiled.render(recipient, account).as_bytes()
     compiled_s = time.perf_counter() - started

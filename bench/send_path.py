@@ -17,14 +17,15 @@ import smtplib
 import sys
 import time
 
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from bench.drip_setup import SinkProcess, bench_message, insert_contacts, sales_manager, throwaway_database
 from mailaccounts.models import EmailAccount
+from massmail.compiling import compile_message
 from massmail.mailings import create_mailing
 from massmail.models import MailingRecipient, MassmailSettings
-from massmail.rendering import compile_message
 from massmail.scheduling import MAX_BATCH
 from massmail.sending import send_batch
 
@@ -66,7 +67,7 @@ def main():
     logging.getLogger("massmail.sending").setLevel(logging.WARNING)
     with throwaway_database("send_path"), SinkProcess() as sink:
         cfg = MassmailSettings.load()
-        cfg.use_business_time, cfg.time_compression = False, 10**6
+        cfg.use_business_time, settings.DEMO_TIME_COMPRESSION = False, 10**6
         cfg.save()
         owner = sales_manager()
         account = EmailAccount.objects.create(

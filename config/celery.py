@@ -15,14 +15,14 @@ app.conf.beat_schedule["poll-imap-accounts"] = {
     "schedule": 60.0,
 }
 
-# One-to-one mail (crm/compose.py, crm/inbox.py).
+# One-to-one mail (correspondence/compose.py, correspondence/inbox.py).
 app.conf.beat_schedule["send-scheduled-emails"] = {
-    "task": "crm.tasks.send_scheduled_emails",
+    "task": "correspondence.tasks.send_scheduled_emails",
     "schedule": 30.0,
 }
-app.conf.beat_schedule["route-new-mail"] = {"task": "crm.tasks.route_new_mail", "schedule": 60.0}
+app.conf.beat_schedule["route-new-mail"] = {"task": "correspondence.tasks.route_new_mail", "schedule": 60.0}
 app.conf.beat_schedule["daily-digests"] = {
-    "task": "crm.tasks.send_daily_digests",
+    "task": "correspondence.tasks.send_daily_digests",
     "schedule": crontab(hour=7, minute=0),
 }
 

@@ -64,9 +64,19 @@ INSTALLED_APPS = [
     "django_prometheus",
     "crm",
     "mailaccounts",
+    "correspondence",
     "massmail",
     "axes",
 ]
+# The demo (seed data, the local SMTP sink and its pages, time compression) is installed only
+# when the demo runs: scripts/demo.sh sets DEMO=1.
+DEMO = env.bool("DEMO", default=False)
+if DEMO:
+    INSTALLED_APPS.append("demo")
+# Demo only: the drip's pacing interval is divided by this (scripts/demo.sh: 600). 1 in production.
+DEMO_TIME_COMPRESSION = env.int("DEMO_TIME_COMPRESSION", default=1)
+# Demo only: where the local SMTP sink stores what it receives (demo/mail_sink.py).
+MAIL_SINK_DIR = Path(env("MAIL_SINK_DIR", default=str(BASE_DIR / "var" / "mail_sink")))
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -86,7 +96,7 @@ MIDDLEWARE = [
 # Scripts only from our own static files: no inline script, no eval (htmx is configured for it
 # in templates/admin/base_site.html). Styles may be inline (the admin's and our templates'
 # style attributes). A stored message is shown in a sandboxed frame whose document has its own,
-# stricter policy (crm/inbox.py body_policy).
+# stricter policy (correspondence/inbox.py body_policy).
 MIDDLEWARE.insert(1, "csp.middleware.CSPMiddleware")
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

@@ -4,26 +4,22 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from crm.site import crm_site
-from massmail import mail_sink
 from massmail import views as massmail_views
-
-# The demo's mail sink pages (massmail/mail_sink.py): what the local SMTP sink received, from
-# every account. Routed only when the demo runs (DEMO, set by scripts/demo.sh), for the site's staff.
-demo_urls = [
-    path("crm/sent-mail/", crm_site.admin_view(mail_sink.sent_mail_list), name="sent_mail_list"),
-    path(
-        "crm/sent-mail/<str:name>/", crm_site.admin_view(mail_sink.sent_mail_detail), name="sent_mail_detail"
-    ),
-]
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/crm/", permanent=False)),
     path("admin/", admin.site.urls),
     # Before the site's catch-all: /crm/mail/ is the inbox, compose, templates and reports.
-    path("crm/mail/", include("crm.urls")),
-    *(demo_urls if settings.DEMO else []),
+    path("crm/mail/", include("correspondence.urls")),
+]
+if "demo" in settings.INSTALLED_APPS:
+    # The demo's mail sink pages (demo/mail_sink.py): what the local SMTP sink received, from
+    # every account. Routed only when the demo runs (DEMO, set by scripts/demo.sh), for staff.
+    urlpatterns.append(path("crm/sent-mail/", include("demo.urls")))
+urlpatterns += [
     path("crm/", crm_site.urls),
     path("m/", include("massmail.urls")),
+    path("m/", include("correspondence.tracking_urls")),
     # Operators (README, Production): load balancers and Prometheus, no login.
     path("healthz", massmail_views.healthz, name="healthz"),
     path("metrics", massmail_views.metrics_view, name="metrics"),

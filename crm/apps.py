@@ -1,3 +1,6 @@
+"""Records: users, departments, companies, contacts, leads, requests, deals, tags, tickets,
+roles, scoping and the /crm/ site. Imports no other app of ours; they register with it."""
+
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
 from django.db.models.signals import post_migrate
@@ -9,11 +12,7 @@ class CrmConfig(AppConfig):
     verbose_name = "CRM"
 
     def ready(self):
-        from crm import files
-        from crm.models import CrmEmailAttachment
-        from crm.roles import sync_role_groups
-
-        files.register("email", CrmEmailAttachment.objects.visible_to)
+        from crm.roles import sync_role_groups  # roles imports the auth models: not at app loading
 
         # Sent once per app; running for the last app means every permission exists.
         post_migrate.connect(sync_role_groups, dispatch_uid="crm.sync_role_groups")

@@ -5,7 +5,6 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.files.storage import FileSystemStorage
 from django.db import IntegrityError, models, transaction
 
-from crm.files import RandomName
 from crm.roles import Role, role_of
 from crm.scoping import DepartmentFromOwner, OwnedQuerySet
 from crm.tickets import new_ticket
@@ -242,219 +241,22 @@ class Deal(Ticketed):
         return self.name
 
 
-class CrmEmailQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Mail linked to a record the user may see, and mail of accounts they may read."""
-        from mailaccounts.models import EmailAccount
+class LogEntry(models.Model):
+    """One note of an append-only log shown on a page: the shape shared by the notifications
+    of an email account (mailaccounts) and of a mailing (massmail). Each keeps its own table,
+    since a row belongs to its account or mailing and is deleted with it."""
 
-        q = models.Q(account__in=EmailAccount.objects.readable_by(user))
-        for field, model in (
-            ("request", Request),
-            ("deal", Deal),
-            ("contact", Contact),
-            ("company", Company),
-            ("lead", Lead),
-        ):
-            q |= models.Q(**{f"{field}__in": model.objects.visible_to(user)})
-        return self.filter(q)
+    class Level(models.TextChoices):
+        INFO = "info", "Info"
+        ERROR = "error", "Error"
 
-
-class EmailTemplateQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """A user's own templates and every shared one."""
-        if not user.is_authenticated:
-            return self.none()
-        return self.filter(models.Q(owner=user) | models.Q(is_shared=True))
-
-    def editable_by(self, user):
-        return self if user.is_superuser else self.filter(owner=user)
-
-
-class EmailTemplate(models.Model):
-    """A one-to-one email template; the same `{{ variables }}` as mailings."""
-
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="email_templates"
-    )
-    name = models.CharField(max_length=200)
-    is_shared = models.BooleanField("shared with the team", default=False)
-    subject = models.CharField(max_length=500, blank=True)
-    body = models.TextField(blank=True, help_text="HTML with {{ variables }}")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    objects = EmailTemplateQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self):
-        return self.name
-
-
-class CrmEmail(models.Model):
-    """One stored message, incoming or outgoing."""
-
-    class Direction(models.TextChoices):
-        INCOMING = "in", "Incoming"
-        OUTGOING = "out", "Outgoing"
-
-    class Status(models.TextChoices):
-        STORED = "", "Stored"  # imported over IMAP, or sent before statuses existed
-        DRAFT = "draft", "Draft"
-        SCHEDULED = "scheduled", "Scheduled"
-        SENDING = "sending", "Sending"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed"
-
-    account = models.ForeignKey(
-        "mailaccounts.EmailAccount", null=True, blank=True, on_delete=models.SET_NULL, related_name="emails"
-    )
-    direction = models.CharField(max_length=3, choices=Direction.choices, default=Direction.INCOMING)
-    folder = models.CharField(max_length=200, blank=True)
-    uid = models.BigIntegerField(null=True, blank=True)
-    message_id = models.CharField(max_length=998, blank=True, db_index=True)
-    in_reply_to = models.CharField(max_length=998, blank=True)
-    references = models.TextField(blank=True)
-    subject = models.CharField(max_length=998, blank=True)
-    sender = models.CharField(max_length=320, blank=True)
-    recipients = models.TextField(blank=True, help_text="To addresses, comma-separated")
-    cc = models.TextField(blank=True)
-    bcc = models.TextField(blank=True)
-    date = models.DateTimeField(null=True, blank=True)
-    text = models.TextField(blank=True)
-    html = models.TextField(blank=True, help_text="Sanitized")
-    is_read = models.BooleanField(default=False)
-    is_auto_reply = models.BooleanField(default=False)
-    request = models.ForeignKey(
-        Request, null=True, blank=True, on_delete=models.SET_NULL, related_name="emails"
-    )
-    deal = models.ForeignKey(Deal, null=True, blank=True, on_delete=models.SET_NULL, related_name="emails")
-    contact = models.ForeignKey(
-        Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="emails"
-    )
-    company = models.ForeignKey(
-        Company, null=True, blank=True, on_delete=models.SET_NULL, related_name="emails"
-    )
-    lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.SET_NULL, related_name="emails")
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    # Composing and sending one-to-one mail (crm/compose.py).
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.STORED, blank=True)
-    scheduled_at = models.DateTimeField(null=True, blank=True)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    track_opens = models.BooleanField(default=False)
-    track_clicks = models.BooleanField(default=False)
-    read_receipt = models.BooleanField("request a read receipt", default=False)
-    template = models.ForeignKey(
-        EmailTemplate, null=True, blank=True, on_delete=models.SET_NULL, related_name="emails"
-    )
-    signature = models.ForeignKey(
-        "massmail.Signature", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    last_error = models.CharField(max_length=500, blank=True)
-    error_detail = models.TextField(blank=True)
-
-    # The inbox (crm/inbox.py): conversation, assignment in shared mailboxes, notifications.
-    thread_key = models.CharField(max_length=998, blank=True, db_index=True)
-    assigned_to = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="assigned_emails",
-    )
-    routed_at = models.DateTimeField(null=True, blank=True)
-
-    objects = CrmEmailQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-date", "-id"]
-        verbose_name = "email"
-        constraints = [
-            models.UniqueConstraint(
-                fields=["account", "folder", "uid"],
-                condition=models.Q(uid__isnull=False),
-                name="crmemail_unique_account_folder_uid",
-            )
-        ]
-        indexes = [
-            # send_scheduled_emails: scheduled mail whose time has come.
-            models.Index(
-                fields=["scheduled_at"], condition=models.Q(status="scheduled"), name="crmemail_scheduled_idx"
-            ),
-            # route_new_mail: incoming mail not yet assigned and notified.
-            models.Index(
-                fields=["created_at"],
-                condition=models.Q(direction="in", routed_at__isnull=True),
-                name="crmemail_unrouted_idx",
-            ),
-        ]
-
-    def __str__(self):
-        return self.subject or "(no subject)"
-
-    def save(self, *args, **kwargs):
-        if not self.thread_key:
-            from crm.inbox import thread_key_for
-
-            self.thread_key = thread_key_for(self)
-        super().save(*args, **kwargs)
-
-    @property
-    def record(self):
-        return self.request or self.deal or self.contact or self.lead or self.company
-
-
-class CrmEmailAttachmentQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Attachments of mail the user may see (the download view, crm/files.py)."""
-        return self.filter(email__in=CrmEmail.objects.visible_to(user))
-
-
-class CrmEmailAttachment(models.Model):
-    email = models.ForeignKey(CrmEmail, on_delete=models.CASCADE, related_name="attachments")
-    filename = models.CharField(max_length=255)
-    content_type = models.CharField(max_length=255, default="application/octet-stream")
-    size = models.PositiveIntegerField(default=0, help_text="Size of the original part in bytes")
-    file = models.FileField(upload_to=RandomName("attachments"), blank=True)
-    content_id = models.CharField(max_length=255, blank=True)
-    truncated = models.BooleanField(default=False, help_text="Over the size cap: not stored")
-
-    objects = CrmEmailAttachmentQuerySet.as_manager()
-
-    def __str__(self):
-        return self.filename
-
-
-class Notification(models.Model):
-    """What a user is told about their mail: a new email, an assignment, a failed send."""
-
-    class Kind(models.TextChoices):
-        NEW_EMAIL = "new_email", "New email"
-        ASSIGNED = "assigned", "Assigned to you"
-        SEND_FAILED = "send_failed", "Sending failed"
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    email = models.ForeignKey(CrmEmail, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    text = models.CharField(max_length=500)
-    is_read = models.BooleanField(default=False)
+    level = models.CharField(max_length=10, choices=Level.choices, default=Level.INFO)
+    text = models.CharField(max_length=1000)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        abstract = True
         ordering = ["-created_at"]
-        indexes = [
-            # The unread badge and the digest: a user's unread notifications.
-            models.Index(
-                fields=["user", "created_at"],
-                condition=models.Q(is_read=False),
-                name="notification_unread_idx",
-            )
-        ]
 
     def __str__(self):
         return self.text

@@ -36,6 +36,12 @@ class OwnedQuerySet(models.QuerySet):
         return self.visible_to(user)
 
 
+class AuthoredQuerySet(OwnedQuerySet):
+    """Messages and signatures: a sales manager's own; heads their department's; managers all."""
+
+    department_field = "owner__department"
+
+
 class DepartmentFromOwner(models.Model):
     """A model with `owner` and `department`: unless set, the department (the scope its
     department head sees) is the owner's, taken when the row is saved."""

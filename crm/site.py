@@ -116,6 +116,15 @@ class ReadOnlyAdmin(ScopedAdmin):
         return False
 
 
+class AuthoredAdmin(ScopedAdmin):
+    """What a user writes (messages, signatures): its owner is whoever created it."""
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.owner = request.user
+        super().save_model(request, obj, form, change)
+
+
 class OwnedRecordAdmin(ScopedAdmin):
     """Records with owner and department: filters by role, owner set on create, VIP actions."""
 

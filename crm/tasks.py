@@ -1,23 +1,8 @@
-"""Celery shells around crm's mail functions; the management commands call the same ones."""
+"""Celery shells around crm's record import and export; the pages and commands call the same ones."""
 
 from celery import shared_task
 
-from crm import compose, exporting, importing, inbox
-
-
-@shared_task(ignore_result=True)
-def send_scheduled_emails():
-    return compose.send_scheduled_emails()
-
-
-@shared_task(ignore_result=True)
-def route_new_mail():
-    return inbox.route_new_mail()
-
-
-@shared_task(ignore_result=True)
-def send_daily_digests():
-    return inbox.send_daily_digests()
+from crm import exporting, importing
 
 
 @shared_task(ignore_result=True)

@@ -1,14 +1,21 @@
 """What happens to an account when something goes wrong, and the notes its owner sees."""
 
+import datetime
+import logging
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from django.db import transaction
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from mailaccounts.models import AccountNotification, EmailAccount
 
+log = logging.getLogger(__name__)
+
 TEXT_MAX = AccountNotification._meta.get_field("text").max_length
 
 
-def notify_account(account, text, level="info"):
+def notify_account(account, text, level=AccountNotification.Level.INFO):
     """Append a note to the account's notifications (shown on the accounts page)."""
     return AccountNotification.objects.create(account=account, level=level, text=text[:TEXT_MAX])
 
@@ -62,3 +69,49 @@ def save_account(account):
                 pk=account.pk
             ).update(is_default=False)
         account.save()
+
+
+# --- the day of the daily counters --------------------------------------------------------------
+
+# The accounts' day counters and the drip's pacing run in one time zone, the one the drip's
+# settings name: massmail registers where it is read (MassmailConfig.ready). Without it, UTC.
+_time_zone_source = [lambda: "UTC"]
+
+
+def set_time_zone_source(source):
+    """`source()` returns the IANA name of the counters' time zone."""
+    _time_zone_source[0] = source
+
+
+def counter_zone(name=None) -> ZoneInfo:
+    name = name if name is not None else _time_zone_source[0]()
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        log.warning("time zone %r is not an IANA zone; using UTC", name)
+        return ZoneInfo("UTC")
+
+
+def local_today(now: datetime.datetime | None = None, time_zone: str | None = None) -> datetime.date:
+    """The calendar day of the daily counters and of pacing ("today"), in their time zone."""
+    return (now or timezone.now()).astimezone(counter_zone(time_zone)).date()
+
+
+def start_of_today(time_zone: str | None = None) -> datetime.datetime:
+    zone = counter_zone(time_zone)
+    return datetime.datetime.combine(local_today(time_zone=time_zone), datetime.time(), tzinfo=zone)
+
+
+def count_sent(account_id, now=None):
+    """A message the account sent outside the drip (one-to-one mail) uses its day too.
+
+    The daily limit is the mailbox's: the drip leaves room for what people send by hand. One
+    UPDATE, so it adds up with a batch's reservation on the same row whatever the order.
+    """
+    now = now or timezone.now()
+    today = local_today(now)
+    EmailAccount.objects.filter(pk=account_id).update(
+        sent_today=Case(When(sent_today_date=today, then=F("sent_today") + 1), default=Value(1)),
+        sent_today_date=today,
+        last_sent_at=now,
+    )

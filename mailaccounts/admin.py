@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from crm.roles import Role, role_of
 from crm.site import ScopedAdmin, crm_site
 from mailaccounts import connection_test, oauth, usage
-from mailaccounts.accounts import notify_account, save_account
+from mailaccounts.accounts import local_today, notify_account, save_account
 from mailaccounts.destinations import may_reach_private
 from mailaccounts.forms import SUPERUSER_FIELDS, EmailAccountForm
 from mailaccounts.models import AccountGrant, AccountNotification, EmailAccount, ImapFolder
@@ -189,7 +189,7 @@ class AccountAdminMixin:
 
     @admin.display(description="Sent today")
     def sent_today_display(self, obj):
-        sent = obj.sent_on(timezone.localdate())
+        sent = obj.sent_on(local_today())
         percent = min(100, round(100 * sent / obj.daily_limit)) if obj.daily_limit else 100
         return format_html(
             '{} / {} <span class="progress" role="img" aria-label="{}% of the daily limit">'
@@ -226,7 +226,7 @@ class AccountAdminMixin:
     def status(self, obj):
         return render_to_string(
             "admin/mailaccounts/status.html",
-            {"account": obj, "today": timezone.localdate(), "refresh_url": self._url("status", obj)},
+            {"account": obj, "today": local_today(), "refresh_url": self._url("status", obj)},
         )
 
     def status_view(self, request, object_id):

@@ -20,7 +20,7 @@ class RefusedDestination(OSError):
 
 def may_reach_private(user) -> bool:
     """Whether connections made for `user` (None: the system itself) may go to non-public addresses."""
-    return bool(getattr(settings, "MAIL_ALLOW_PRIVATE_HOSTS", False)) or user is None or user.is_superuser
+    return settings.MAIL_ALLOW_PRIVATE_HOSTS or user is None or user.is_superuser
 
 
 def refused_kind(address: str) -> str:

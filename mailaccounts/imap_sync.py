@@ -1,4 +1,5 @@
-"""IMAP sync: pull ticketed replies, our own sent mail and bounces into the CRM.
+"""IMAP sync: fetch new mail and hand it to the handlers the apps above register
+(mailaccounts/handlers.py): massmail reads what came back, correspondence stores and links.
 
 Per folder the state is (UIDVALIDITY, last UID seen). A poll asks each active folder
 `STATUS (UIDNEXT UIDVALIDITY)`; when both match the stored state nothing else is sent, so
@@ -31,14 +32,12 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from crm.files import display_name
-from crm.models import CrmEmail, CrmEmailAttachment
-from mailaccounts import destinations, handlers, linking
+from mailaccounts import destinations, handlers, oauth
+from mailaccounts.accounts import record_auth_failure
 from mailaccounts.mail_parsing import ParsedMessage, parse_headers, parse_message
 from mailaccounts.models import EmailAccount, FailedImport, ImapFolder, Security, SyncRun
 from mailaccounts.smtp import tls_context  # one place decides whom we trust (MAIL_CA_FILE)
@@ -68,10 +67,6 @@ SYNC_FROM_DAYS = {"1m": 30, "3m": 91, "6m": 182}
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 LIST_RE = re.compile(rb'^\((?P<flags>[^)]*)\) (?P<delimiter>"(?:[^"\\]|\\.)*"|NIL) (?P<name>.*)$')
 TEMPORARY_LOGIN_CODES = ("[UNAVAILABLE]", "[INUSE]", "[SERVERBUG]", "[LIMIT]")
-
-
-def setting(name, default):
-    return getattr(settings, name, default)
 
 
 class SyncError(Exception):
@@ -136,7 +131,7 @@ def connect(account, timeout: float | None = None, public_only: bool = False) ->
     """A logged-in IMAP connection; SyncError/AuthenticationFailed with a clear message.
 
     `public_only`: connect only to a public address (a form's connection test)."""
-    timeout = timeout or setting("IMAP_TIMEOUT", 30)
+    timeout = timeout or settings.IMAP_TIMEOUT
     host, port = account.imap_host, account.imap_port
     if not host:
         raise SyncError("No IMAP server is set for this account.")
@@ -186,8 +181,6 @@ def login(client: imaplib.IMAP4, account) -> None:
 
 
 def _oauth_login(client, account):
-    from mailaccounts import oauth
-
     oauth.imap_login(client, account)  # AUTHENTICATE XOAUTH2; an OAuthError is an IMAP4.error
 
 
@@ -275,7 +268,7 @@ def ensure_folders(client, account) -> list[ImapFolder]:
 def claim(account_id: int):
     """Take the account's sync lease; the lease's end (a token for renew/release) or None."""
     now = timezone.now()
-    until = now + timedelta(seconds=setting("IMAP_SYNC_LEASE_SECONDS", 600))
+    until = now + timedelta(seconds=settings.IMAP_SYNC_LEASE_SECONDS)
     won = (
         EmailAccount.objects.filter(pk=account_id)
         .filter(Q(sync_lease_until__isnull=True) | Q(sync_lease_until__lte=now))
@@ -285,7 +278,7 @@ def claim(account_id: int):
 
 
 def renew(account_id: int, lease):
-    until = timezone.now() + timedelta(seconds=setting("IMAP_SYNC_LEASE_SECONDS", 600))
+    until = timezone.now() + timedelta(seconds=settings.IMAP_SYNC_LEASE_SECONDS)
     if not EmailAccount.objects.filter(pk=account_id, sync_lease_until=lease).update(sync_lease_until=until):
         raise LeaseLost("Another poller took over this account (the sync ran longer than its lease).")
     return until
@@ -309,8 +302,7 @@ class Progress:
     bounces: int = 0
     failed: int = 0
     partial: bool = False
-    patterns: list[str] = field(default_factory=list)
-    people: dict = field(default_factory=dict)  # auto-link lookups, per sync
+    state: dict = field(default_factory=dict)  # the handlers' lookups, per sync
 
     def checkpoint(self) -> bool:
         """Renew the lease; False when the time budget is spent (stop, resume next poll)."""
@@ -333,7 +325,7 @@ def sync_account(account: EmailAccount, time_budget: float | None = None) -> Syn
     started = timezone.now()
     run = SyncRun.objects.create(account=account, started_at=started)
     deadline = time.monotonic() + time_budget if time_budget else None
-    progress = Progress(account, lease, deadline, patterns=linking.exclude_patterns(account))
+    progress = Progress(account, lease, deadline)
     client = None
     try:
         client = connect(account)
@@ -343,8 +335,6 @@ def sync_account(account: EmailAccount, time_budget: float | None = None) -> Syn
                 break
         run.ok = True
     except AuthenticationFailed as error:
-        from mailaccounts.accounts import record_auth_failure
-
         run.error = str(error)
         record_auth_failure(account, str(error))
     except (SyncError, UnsafeImapValue) as error:
@@ -407,7 +397,8 @@ def sync_folder(client, folder: ImapFolder, progress: Progress) -> bool:
     reset = not first and folder.uidvalidity != uidvalidity
     if reset:
         # Old UIDs mean nothing now; Message-IDs keep the re-read free of duplicates.
-        CrmEmail.objects.filter(account=account, folder=folder.name).update(uid=None)
+        for handler in handlers.registered():
+            handler.forget_uids(account, folder.name)
         folder.last_uid = 0
     if first or reset:
         since = sync_since(account, first_sync=first)
@@ -430,12 +421,13 @@ def sync_folder(client, folder: ImapFolder, progress: Progress) -> bool:
         ]
         body_criteria = f"UID {folder.last_uid + 1}:*"
         not_before = None
-    body_tickets = set()
-    if uid_sets and not account.import_all:
-        typ, data = client.uid("SEARCH", body_criteria, "BODY", '"[ticket:"')
-        body_tickets = set(uid_numbers(data)) if typ == "OK" else set()
+    body_hits = set()
+    markers = {m for h in handlers.registered() if (m := h.body_marker(account))} if uid_sets else set()
+    for marker in sorted(markers):
+        typ, data = client.uid("SEARCH", body_criteria, "BODY", quote(marker))
+        body_hits |= set(uid_numbers(data)) if typ == "OK" else set()
     for uids in uid_sets:
-        _sync_chunk(client, folder, uids, body_tickets, progress, not_before)
+        _sync_chunk(client, folder, uids, body_hits, progress, not_before)
         _save_state(folder, uidvalidity, max(folder.last_uid, uids[-1]))
         if not progress.checkpoint():
             return False
@@ -466,7 +458,7 @@ def imap_date(moment) -> str:
     return f"{moment.day}-{MONTHS[moment.month - 1]}-{moment.year}"
 
 
-def _sync_chunk(client, folder, uids, body_tickets, progress, not_before=None):
+def _sync_chunk(client, folder, uids, body_hits, progress, not_before=None):
     account = progress.account
     items = "(UID INTERNALDATE RFC822.HEADER)" if not_before else "(UID RFC822.HEADER)"
     typ, data = client.uid("FETCH", uid_set(uids), items)
@@ -475,15 +467,13 @@ def _sync_chunk(client, folder, uids, body_tickets, progress, not_before=None):
     headers = {uid: raw for uid, raw in fetched_literals(data) if uid > folder.last_uid and uid not in early}
     progress.fetched += len(headers)
     parsed = {uid: parse_headers(raw) for uid, raw in headers.items()}
-    refs = {ref for p in parsed.values() for ref in p.referenced_ids}
-    ours = linking.our_message_ids(refs)
     outgoing = folder.special_use == r"\Sent"
-    wanted = [
-        uid
-        for uid, p in sorted(parsed.items())
-        if _is_candidate(p, uid, account, outgoing, ours, body_tickets, progress.patterns)
-    ]
-    for batch in chunks(wanted, BODY_CHUNK):
+    # What may have come back (a bounce, complaint or auto-reply) is read whole; the handlers
+    # name the rest they want.
+    wanted = {uid for uid, p in parsed.items() if not outgoing and _may_be_returned(p)}
+    for handler in handlers.registered():
+        wanted |= handler.wanted(parsed, progress, outgoing, body_hits)
+    for batch in chunks(sorted(wanted), BODY_CHUNK):
         typ, data = client.uid("FETCH", uid_set(batch), "(UID BODY.PEEK[])")
         _check(typ, data, "FETCH")
         messages = []
@@ -493,22 +483,12 @@ def _sync_chunk(client, folder, uids, body_tickets, progress, not_before=None):
             except Exception as error:  # kept raw and retried on the next poll
                 log.exception("IMAP message %s UID %s in %s cannot be parsed", folder.name, uid, account)
                 keep_failed(account, folder.name, uid, raw, error, progress)
-        index = linking.ThreadIndex([parsed for _, _, parsed in messages], account)
+        whole = [(uid, parsed) for uid, _, parsed in messages]
+        batches = {handler: handler.batch(whole, account) for handler in handlers.registered()}
         # One transaction per batch (not one commit per row); a savepoint per message.
         with transaction.atomic():
             for uid, raw, parsed in messages:
-                import_message(account, folder, uid, parsed, outgoing, progress, index, raw=raw)
-
-
-def _is_candidate(parsed: ParsedMessage, uid, account, outgoing, ours, body_tickets, patterns) -> bool:
-    if not outgoing and _may_be_returned(parsed):
-        return True  # a bounce, complaint or auto-reply: read_returned_mail decides on the body
-    parties = [a for _, a in (parsed.to + parsed.cc)] if outgoing else [parsed.sender]
-    if patterns and parties and all(linking.is_excluded(a, patterns) for a in parties):
-        return False
-    if account.import_all or uid in body_tickets or linking.has_ticket(parsed.subject):
-        return True
-    return any(ref in ours for ref in parsed.referenced_ids)
+                import_message(account, folder, uid, parsed, outgoing, progress, batches, raw=raw)
 
 
 def _may_be_returned(parsed: ParsedMessage) -> bool:
@@ -519,13 +499,13 @@ def _may_be_returned(parsed: ParsedMessage) -> bool:
         return True
 
 
-def import_message(account, folder, uid, parsed, outgoing, progress, index=None, raw=None):
+def import_message(account, folder, uid, parsed, outgoing, progress, batches=None, raw=None):
     """Returned-mail handling, linking and storing of one message; a message that cannot be
     imported is logged, counted and (given its `raw` bytes) kept for a retry on the next poll,
     never allowed to stop the folder."""
     try:
         with transaction.atomic():
-            return _import_message(account, folder, uid, parsed, outgoing, progress, index)
+            return _import_message(account, folder, uid, parsed, outgoing, progress, batches)
     except Exception as error:
         log.exception("IMAP import of %s UID %s in %s failed", folder.name, uid, account)
         if raw is not None:
@@ -535,7 +515,7 @@ def import_message(account, folder, uid, parsed, outgoing, progress, index=None,
         return None
 
 
-def _import_message(account, folder, uid, parsed, outgoing, progress, index):
+def _import_message(account, folder, uid, parsed, outgoing, progress, batches=None):
     if not outgoing:
         returned = read_returned_mail(parsed.message)
         if returned.is_report:
@@ -544,10 +524,11 @@ def _import_message(account, folder, uid, parsed, outgoing, progress, index):
             if returned.kind is not Kind.DELAY and handlers.handle_fetched_mail(account, parsed, returned):
                 progress.bounces += 1
             return None
-    links = linking.thread_links(parsed, index)
-    if not (links.ticketed or account.import_all):
-        return None
-    return store(account, folder.name, uid, parsed, links, outgoing, progress, index=index)
+    batches = batches or {}
+    for handler in handlers.registered():
+        if handler.handle(account, folder, uid, parsed, outgoing, progress, batches.get(handler)):
+            return True
+    return None
 
 
 def keep_failed(account, folder_name, uid, raw, error, progress) -> None:
@@ -576,104 +557,6 @@ def retry_failed_imports(account, progress) -> None:
             failed.reason = f"{type(error).__name__}: {error}"[:2000]
             failed.attempts += 1
             failed.save(update_fields=["reason", "attempts", "last_tried_at"])
-
-
-def store(account, folder_name, uid, parsed, links, outgoing, progress=None, force_links=False, index=None):
-    """Save one message as a CrmEmail unless the account has it already (by Message-ID)."""
-    stored_before = index is None or parsed.message_id in index.stored_ids
-    existing = (
-        stored_before and CrmEmail.objects.filter(account=account, message_id=parsed.message_id).first()
-    )
-    if existing:
-        _refresh_existing(existing, folder_name, uid, links if force_links else None)
-        return existing
-    cache = progress.people if progress is not None else None
-    linking.auto_link(links, parsed, account, outgoing, cache, index.parties if index else None)
-    wants_contact = not outgoing and account.create_unknown_contacts and not parsed.is_auto_reply
-    if wants_contact and linking.create_unknown_contact(links, parsed, account) and cache is not None:
-        cache.clear()  # the new contact now answers lookups of its address
-    try:
-        with transaction.atomic():
-            email = _create_email(account, folder_name, uid, parsed, links, outgoing)
-    except IntegrityError:
-        # The same UID stored meanwhile (e.g. "Import this conversation" running alongside).
-        return CrmEmail.objects.filter(account=account, message_id=parsed.message_id).first()
-    linking.note_answer(links, parsed, outgoing)
-    if index is not None:
-        index.remember(email)
-    if progress is not None:
-        progress.imported += 1
-        progress.linked += int(links.any)
-    return email
-
-
-def _refresh_existing(existing, folder_name, uid, links):
-    fields = []
-    if existing.uid is None and existing.folder in ("", folder_name):
-        existing.folder, existing.uid = folder_name, uid
-        fields += ["folder", "uid"]
-    if links is not None:
-        for name in ("request", "deal"):
-            if getattr(existing, name) is None and getattr(links, name) is not None:
-                setattr(existing, name, getattr(links, name))
-                fields.append(name)
-    if fields:
-        try:
-            with transaction.atomic():
-                existing.save(update_fields=fields)
-        except IntegrityError:
-            pass
-
-
-def _create_email(account, folder_name, uid, parsed: ParsedMessage, links, outgoing) -> CrmEmail:
-    record = links.request or links.deal
-    owner = account.owner or (record.owner if record else None)
-    email = CrmEmail.objects.create(
-        account=account,
-        direction=CrmEmail.Direction.OUTGOING if outgoing else CrmEmail.Direction.INCOMING,
-        folder=folder_name[:200],
-        uid=uid,
-        message_id=parsed.message_id[:998],
-        in_reply_to=parsed.in_reply_to[:998],
-        references=" ".join(parsed.references),
-        subject=parsed.subject[:998],
-        sender=parsed.sender[:320],
-        recipients=", ".join(a for _, a in parsed.to),
-        cc=", ".join(a for _, a in parsed.cc),
-        date=parsed.date,
-        text=parsed.text,
-        html=_sanitized(parsed.html),
-        is_read=outgoing,
-        is_auto_reply=parsed.is_auto_reply,
-        request=links.request,
-        deal=links.deal,
-        contact=links.contact,
-        company=links.company,
-        lead=links.lead,
-        owner=owner,
-    )
-    for part in parsed.attachments:
-        attachment = CrmEmailAttachment(
-            email=email,
-            filename=display_name(part.filename),
-            content_type=part.content_type[:255],
-            size=part.size,
-            content_id=part.content_id[:255],
-            truncated=part.truncated,
-        )
-        if part.content is not None:
-            # Stored under a random name (crm.files.RandomName): the part's name is only shown.
-            attachment.file.save(attachment.filename, ContentFile(part.content), save=False)
-        attachment.save()
-    return email
-
-
-def _sanitized(html: str) -> str:
-    if not html:
-        return ""
-    from massmail.sanitizing import sanitize_html
-
-    return sanitize_html(html)
 
 
 # --- IMAP response helpers ------------------------------------------------------------------
@@ -775,4 +658,4 @@ def poll_due_accounts(time_budget: float | None = None) -> list[SyncRun]:
 
 def sync_now(account) -> SyncRun | None:
     """The "Sync now" button: in-process, bounded by IMAP_SYNC_NOW_SECONDS (default 20)."""
-    return sync_account(account, time_budget=setting("IMAP_SYNC_NOW_SECONDS", 20))
+    return sync_account(account, time_budget=settings.IMAP_SYNC_NOW_SECONDS)

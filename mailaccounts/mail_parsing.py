@@ -3,7 +3,7 @@
 Real mail has broken MIME, charsets Python does not know, RFC 2047 words in headers and
 attachments bigger than anyone wants stored. Nothing here raises on bad input: a part that
 cannot be decoded becomes text with replacement characters, and the message is kept.
-The HTML returned is *not* sanitized: callers pass it through `massmail.sanitizing.sanitize_html`
+The HTML returned is *not* sanitized: callers pass it through `mailkit.sanitizing.sanitize_html`
 before storing or showing it.
 """
 
@@ -24,7 +24,6 @@ from django.conf import settings
 
 from mailkit.returned_mail import is_auto_reply
 
-DEFAULT_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 MESSAGE_ID_RE = re.compile(r"<[^<>\s]+>")
 SURROGATE_RE = re.compile("[\udc80-\udcff]")  # raw 8-bit bytes, as the parser escapes them
 
@@ -68,7 +67,7 @@ class ParsedMessage:
 
 
 def attachment_max_bytes() -> int:
-    return getattr(settings, "IMAP_ATTACHMENT_MAX_BYTES", DEFAULT_ATTACHMENT_MAX_BYTES)
+    return settings.IMAP_ATTACHMENT_MAX_BYTES
 
 
 def message_from_bytes(raw: bytes) -> Message:

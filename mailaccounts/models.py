@@ -1,8 +1,9 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, OuterRef, Q, Value, When
 from django.utils import timezone
 
+from crm.models import LogEntry
 from crm.roles import Role, role_of
 from mailaccounts.crypto import EncryptedTextField
 
@@ -17,6 +18,11 @@ class Access(models.TextChoices):
     FULL = "full", "Full (send and read)"
     SEND = "send", "Send only"
     READ = "read", "Read only"
+
+
+# The accesses of a grant that let its user send through the shared account, and read its mail.
+SEND_ACCESS = (Access.FULL, Access.SEND)
+READ_ACCESS = (Access.FULL, Access.READ)
 
 
 class EmailAccountQuerySet(models.QuerySet):
@@ -39,8 +45,33 @@ class EmailAccountQuerySet(models.QuerySet):
         return self.filter(mine).distinct()
 
     def sendable_by(self, user):
-        """Accounts a user may send through: their own, and shared ones with full or send access."""
-        return self.filter(Q(owner=user) | self._granted(user, [Access.FULL, Access.SEND])).distinct()
+        """The one rule of which accounts a user may send through: their own, and shared ones
+        granted to them with full or send access.
+
+        `user` is a User or a user id; a list of ids (accounts any of them may send through);
+        or an OuterRef to a user id, when the rule is part of a subquery."""
+        if isinstance(user, list | tuple | set):
+            owner, grantee = Q(owner_id__in=user), {"user_id__in": user}
+        elif isinstance(user, OuterRef):
+            owner, grantee = Q(owner_id=user), {"user_id": OuterRef(user)}  # one level deeper
+        else:
+            pk = getattr(user, "pk", user)
+            if pk is None:  # an anonymous user sends through nothing (and owns no shared account)
+                return self.none()
+            owner, grantee = Q(owner_id=pk), {"user_id": pk}
+        granted = AccountGrant.objects.sending().filter(**grantee).values("account_id")
+        return self.filter(owner | Q(pk__in=granted))
+
+    def default_for(self, user):
+        """The account a user's mail goes out through unless they choose: their default
+        account, else one of their own, else a shared one; only accounts that can send now."""
+        mine = Case(
+            When(owner_id=user.pk, is_default=True, then=Value(0)),
+            When(owner_id=user.pk, then=Value(1)),
+            default=Value(2),
+        )
+        usable = self.sendable_by(user).filter(is_active=True, needs_reconnect=False)
+        return usable.order_by(mine, "pk").first()
 
     def editable_by(self, user):
         """Accounts whose settings a user may change: superusers all, others their personal ones.
@@ -55,7 +86,7 @@ class EmailAccountQuerySet(models.QuerySet):
         """Accounts whose mail a user may read: their own, and shared ones with full or read access."""
         if user.is_superuser:
             return self
-        return self.filter(Q(owner=user) | self._granted(user, [Access.FULL, Access.READ])).distinct()
+        return self.filter(Q(owner=user) | self._granted(user, READ_ACCESS)).distinct()
 
 
 class EmailAccount(models.Model):
@@ -203,11 +234,11 @@ class EmailAccount(models.Model):
     def is_shared(self):
         return self.owner_id is None
 
-    def smtp_connection(self, timeout=30):
-        """The one place an account's SMTP connection is built: an AccountMailer (context manager)."""
-        from mailaccounts.smtp import AccountMailer
 
-        return AccountMailer(self, timeout=timeout)
+class AccountGrantQuerySet(models.QuerySet):
+    def sending(self):
+        """Grants whose user may send through the account."""
+        return self.filter(access__in=SEND_ACCESS)
 
 
 class AccountGrant(models.Model):
@@ -225,6 +256,8 @@ class AccountGrant(models.Model):
         "crm.Tag", blank=True, related_name="+", help_text="Products (tags) this member handles"
     )
     last_assigned_at = models.DateTimeField(null=True, blank=True, help_text="For round-robin assignment")
+
+    objects = AccountGrantQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["account", "user"], name="accountgrant_unique")]
@@ -295,20 +328,7 @@ class FailedImport(models.Model):
         return f"{self.folder} UID {self.uid}: {self.reason[:60]}"
 
 
-class AccountNotification(models.Model):
-    """An append-only log shown on the accounts page: errors, re-connect needed, mailings finished."""
-
-    class Level(models.TextChoices):
-        INFO = "info", "Info"
-        ERROR = "error", "Error"
+class AccountNotification(LogEntry):
+    """The account page's log: errors, re-connect needed, mailings finished."""
 
     account = models.ForeignKey(EmailAccount, on_delete=models.CASCADE, related_name="notifications")
-    level = models.CharField(max_length=10, choices=Level.choices, default=Level.INFO)
-    text = models.CharField(max_length=1000)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-
-    def __str__(self):
-        return self.text

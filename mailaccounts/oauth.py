@@ -21,6 +21,7 @@ from django.core import signing
 from django.db import transaction
 from django.utils import timezone
 
+from mailaccounts.models import EmailAccount
 from mailaccounts.presets import fill_empty
 
 STATE_SALT = "mailaccounts.oauth.state"
@@ -63,7 +64,7 @@ class Provider:
 
 
 def providers() -> dict[str, Provider]:
-    tenant = getattr(settings, "MICROSOFT_OAUTH_TENANT", "common")
+    tenant = settings.MICROSOFT_OAUTH_TENANT
     microsoft = f"https://login.microsoftonline.com/{tenant}/oauth2/v2.0"
     return {
         "google": Provider(
@@ -71,10 +72,10 @@ def providers() -> dict[str, Provider]:
             "Google",
             "oauth_google",
             "gmail",
-            getattr(settings, "GOOGLE_OAUTH_CLIENT_ID", ""),
-            getattr(settings, "GOOGLE_OAUTH_CLIENT_SECRET", ""),
-            getattr(settings, "GOOGLE_OAUTH_AUTH_URL", "") or "https://accounts.google.com/o/oauth2/v2/auth",
-            getattr(settings, "GOOGLE_OAUTH_TOKEN_URL", "") or "https://oauth2.googleapis.com/token",
+            settings.GOOGLE_OAUTH_CLIENT_ID,
+            settings.GOOGLE_OAUTH_CLIENT_SECRET,
+            settings.GOOGLE_OAUTH_AUTH_URL or "https://accounts.google.com/o/oauth2/v2/auth",
+            settings.GOOGLE_OAUTH_TOKEN_URL or "https://oauth2.googleapis.com/token",
             "https://mail.google.com/",
             # offline + consent: Google sends a refresh token only then
             (("access_type", "offline"), ("prompt", "consent")),
@@ -84,10 +85,10 @@ def providers() -> dict[str, Provider]:
             "Microsoft",
             "oauth_microsoft",
             "outlook",
-            getattr(settings, "MICROSOFT_OAUTH_CLIENT_ID", ""),
-            getattr(settings, "MICROSOFT_OAUTH_CLIENT_SECRET", ""),
-            getattr(settings, "MICROSOFT_OAUTH_AUTH_URL", "") or f"{microsoft}/authorize",
-            getattr(settings, "MICROSOFT_OAUTH_TOKEN_URL", "") or f"{microsoft}/token",
+            settings.MICROSOFT_OAUTH_CLIENT_ID,
+            settings.MICROSOFT_OAUTH_CLIENT_SECRET,
+            settings.MICROSOFT_OAUTH_AUTH_URL or f"{microsoft}/authorize",
+            settings.MICROSOFT_OAUTH_TOKEN_URL or f"{microsoft}/token",
             "offline_access https://outlook.office.com/SMTP.Send https://outlook.office.com/IMAP.AccessAsUser.All",
         ),
     }
@@ -146,8 +147,6 @@ def authorization_url(account, provider_key: str, redirect_uri: str, user) -> st
 
 def complete_authorization(params, redirect_uri: str, user):
     """The callback: check the state, exchange the code for tokens, store them. Returns the account."""
-    from mailaccounts.models import EmailAccount
-
     try:
         state = signing.loads(params.get("state", ""), salt=STATE_SALT, max_age=STATE_MAX_AGE)
     except signing.BadSignature as error:
@@ -230,10 +229,13 @@ def _store(account, tokens: dict) -> None:
     account.oauth_expires_at = timezone.now() + timedelta(seconds=int(tokens.get("expires_in", 3600)))
 
 
+def xoauth2_string(user: str, access_token: str) -> str:
+    """The SASL XOAUTH2 initial response (before base64), for SMTP and IMAP."""
+    return f"user={user}\x01auth=Bearer {access_token}\x01\x01"
+
+
 def access_token(account) -> str:
     """A valid access token, refreshed (and stored) when it is about to expire."""
-    from mailaccounts.models import EmailAccount
-
     if not account.oauth_refresh_token and not account.oauth_access_token:
         raise OAuthError("The account is not authorized yet: connect it with Google or Microsoft.")
     if account.oauth_expires_at and account.oauth_expires_at - EXPIRY_MARGIN > timezone.now():
@@ -262,8 +264,6 @@ def access_token(account) -> str:
 def imap_login(client, account) -> None:
     """AUTHENTICATE XOAUTH2 on an imaplib connection (used by imap_sync.login)."""
     import imaplib
-
-    from mailaccounts.smtp import xoauth2_string
 
     try:
         token = access_token(account)

@@ -23,6 +23,7 @@ from django.conf import settings
 
 from mailaccounts import destinations
 from mailaccounts.destinations import RefusedDestination
+from mailaccounts.oauth import access_token, xoauth2_string
 
 
 class Outcome(StrEnum):
@@ -224,18 +225,13 @@ def tls_context(account) -> ssl.SSLContext:
     MAIL_CA_FILE (settings) adds a private CA, e.g. a company's own mail server's.
     """
     context = ssl.create_default_context()
-    ca_file = getattr(settings, "MAIL_CA_FILE", "")
+    ca_file = settings.MAIL_CA_FILE
     if ca_file:
         context.load_verify_locations(cafile=ca_file)
     if account.allow_untrusted_cert:
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
     return context
-
-
-def xoauth2_string(user: str, access_token: str) -> str:
-    """The SASL XOAUTH2 initial response (before base64), for SMTP and IMAP."""
-    return f"user={user}\x01auth=Bearer {access_token}\x01\x01"
 
 
 class AccountMailer:
@@ -297,8 +293,6 @@ class AccountMailer:
     def _login(self, connection: smtplib.SMTP) -> None:
         account = self.account
         if account.auth_method != "password":
-            from mailaccounts.oauth import access_token
-
             token = access_token(account)  # raises SMTPAuthenticationError when it cannot refresh
             sasl = xoauth2_string(account.login, token)
             # On failure a server may send a 334 challenge with a JSON error; answer it empty.

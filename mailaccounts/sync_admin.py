@@ -13,13 +13,11 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
-from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
 from mailaccounts import imap_sync
-from mailaccounts.conversations import conversation_addresses, import_conversation
 
 HISTORY_LENGTH = 10
 
@@ -99,40 +97,3 @@ class SyncAdminMixin:
         for account in queryset[:20]:  # a bounded request: each sync has a time budget
             if self.has_change_permission(request, account):
                 self.message_user(request, *sync_now_message(account))
-
-
-class ImportConversationMixin:
-    """Adds `<id>/import-conversation/` (GET: the form, POST: import) to a Request admin."""
-
-    change_form_template = "admin/crm/request/change_form_import.html"
-
-    def get_urls(self):
-        info = self.opts.app_label, self.opts.model_name
-        urls = [
-            path(
-                "<path:object_id>/import-conversation/",
-                self.admin_site.admin_view(self.import_conversation_view),
-                name="{}_{}_import_conversation".format(*info),
-            )
-        ]
-        return urls + super().get_urls()
-
-    def import_conversation_view(self, request, object_id):
-        record = self.get_object(request, unquote(object_id))
-        if record is None or not self.has_change_permission(request, record):
-            raise PermissionDenied
-        if request.method == "POST":
-            result = import_conversation(record, request.user, request.POST.get("message_id", "")[:998])
-            level = messages.WARNING if result.errors or not result.imported else messages.SUCCESS
-            self.message_user(request, result.summary(), level)
-            url_name = f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_change"
-            return HttpResponseRedirect(reverse(url_name, args=[record.pk]))
-        request.current_app = self.admin_site.name
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "original": record,
-            "title": "Import this conversation",
-            "addresses": conversation_addresses(record),
-        }
-        return render(request, "admin/crm/request/import_conversation.html", context)

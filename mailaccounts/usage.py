@@ -3,12 +3,9 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Count
-from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from crm.models import CrmEmail
-from massmail.models import MailingRecipient
+from mailaccounts.accounts import local_today
 
 CHART_WIDTH, CHART_HEIGHT, BAR_GAP = 300, 60, 2
 
@@ -24,29 +21,27 @@ class Day:
         return self.mailing + self.direct
 
 
+# What went out through an account is known to the apps that send: each registers a
+# counter in its AppConfig.ready() (massmail: "mailing", correspondence: "direct"):
+# counter(account, first_day, tz) -> {day: messages sent that day}.
+_counters = {}
+
+
+def register_counter(kind, counter):
+    _counters[kind] = counter
+
+
+def _count(kind, account, first, tz):
+    counter = _counters.get(kind)
+    return counter(account, first, tz) if counter else {}
+
+
 def sent_per_day(account, days: int = 30, today: date | None = None) -> list[Day]:
     """One entry per day of the last ``days`` (oldest first): mailing messages and one-to-one mail."""
-    today = today or timezone.localdate()
+    today = today or local_today()
     first = today - timedelta(days=days - 1)
     tz = timezone.get_current_timezone()
-    mailing = dict(
-        MailingRecipient.objects.filter(
-            account=account, status=MailingRecipient.Status.SENT, sent_at__date__gte=first
-        )
-        .annotate(day=TruncDate("sent_at", tzinfo=tz))
-        .values_list("day")
-        .annotate(n=Count("id"))
-        .values_list("day", "n")
-    )
-    direct = dict(
-        CrmEmail.objects.filter(account=account, direction=CrmEmail.Direction.OUTGOING)
-        .filter(status__in=[CrmEmail.Status.STORED, CrmEmail.Status.SENT])
-        .annotate(day=TruncDate(Coalesce("date", "created_at"), tzinfo=tz))
-        .filter(day__gte=first)
-        .values_list("day")
-        .annotate(n=Count("id"))
-        .values_list("day", "n")
-    )
+    mailing, direct = (_count(kind, account, first, tz) for kind in ("mailing", "direct"))
     return [
         Day(d, mailing.get(d, 0), direct.get(d, 0)) for d in (first + timedelta(days=i) for i in range(days))
     ]

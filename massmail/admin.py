@@ -1,7 +1,7 @@
 """Mass mail in the two admin sites.
 
 /admin/ (superusers): MassmailSettings and the suppression list.
-/crm/ (the sales team): Messages (with preview and a test send), Signatures, Mailings (live
+/crm/ (the sales team): Messages (with preview and a test send), Mailings (live
 progress, accounts, notifications, pause/resume/restart/combine, a recipients list), the
 "Create mailing" page, and the "Make massmail" action used on Company/Contact/Lead lists.
 """
@@ -20,10 +20,14 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
+from correspondence.models import Signature
 from crm.export_admin import ExportAdminMixin
 from crm.files import StoredFileInput, display_name
+from crm.models import Department, User
 from crm.roles import Role, role_of
-from crm.site import ReadOnlyAdmin, ScopedAdmin, crm_site
+from crm.site import AuthoredAdmin, ReadOnlyAdmin, ScopedAdmin, crm_site
+from mailaccounts.accounts import start_of_today
+from mailkit.rendering import html_to_text
 from massmail import live, mailings, previews, returns, starting
 from massmail.forms import (
     AudienceForm,
@@ -32,7 +36,6 @@ from massmail.forms import (
     MassmailSettingsForm,
     MessageForm,
     PreviewForm,
-    SignatureForm,
     StartForm,
 )
 from massmail.models import (
@@ -42,11 +45,9 @@ from massmail.models import (
     MassmailSettings,
     Message,
     MessageAttachment,
-    Signature,
     Suppression,
     SuppressionLift,
 )
-from massmail.rendering import html_to_text
 
 # --- superusers' admin -----------------------------------------------------------------------
 
@@ -67,7 +68,7 @@ class MassmailSettingsAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        ("Sending", {"fields": ["default_daily_limit", "time_compression"]}),
+        ("Sending", {"fields": ["default_daily_limit"]}),
         ("Unsubscribe", {"fields": ["unsubscribe_redirect_url", "unsubscribe_mailto"]}),
     ]
 
@@ -128,13 +129,6 @@ class SuppressionLiftAdmin(admin.ModelAdmin):
 # --- /crm/: messages and signatures ----------------------------------------------------------
 
 
-class AuthoredAdmin(ScopedAdmin):
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.owner = request.user
-        super().save_model(request, obj, form, change)
-
-
 class AttachmentInline(admin.TabularInline):
     model = MessageAttachment
     fields = ["file", "inline", "content_id"]
@@ -145,14 +139,6 @@ class AttachmentInline(admin.TabularInline):
         if db_field.name == "file":
             kwargs["widget"] = StoredFileInput("message")  # linked through the checked view
         return super().formfield_for_dbfield(db_field, request, **kwargs)
-
-
-@admin.register(Signature, site=crm_site)
-class SignatureAdmin(AuthoredAdmin):
-    form = SignatureForm
-    list_display = ["name", "owner", "created_at"]
-    search_fields = ["name"]
-    list_select_related = ["owner"]
 
 
 @admin.register(Message, site=crm_site)
@@ -306,7 +292,7 @@ class MailingAdmin(ExportAdminMixin, ScopedAdmin):
         return filters
 
     def get_queryset(self, request):
-        start = previews.start_of_today()
+        start = start_of_today()
         rows = MailingRecipient.objects.filter(mailing=OuterRef("pk"))
         notifications = MailingNotification.objects.order_by("-created_at")
         return (
@@ -635,7 +621,7 @@ class MailingRecipientAdmin(ReadOnlyAdmin):
 
 
 def progress_context(mailing, state, in_list=False):
-    running = mailing.status in (Mailing.Status.ACTIVE, Mailing.Status.ACTIVE_ERROR, Mailing.Status.SCHEDULED)
+    running = mailing.is_running or mailing.is_scheduled
     url = reverse("crm:massmail_mailing_progress", args=[mailing.pk])
     return {
         "mailing": mailing,
@@ -673,8 +659,6 @@ def review_or_start(request, choice, queryset, submit):
 
 def audience_choices(user):
     """Which owner and department filters the user's role offers on the Create mailing page."""
-    from crm.models import Department, User
-
     role = role_of(user)
     if role is Role.COMPANY_MANAGER:
         return {

@@ -8,7 +8,10 @@ is left of its window and of each account's quota.
 
 import datetime
 
-from massmail.scheduling import DAY, local_today, sending_window
+from django.conf import settings
+
+from mailaccounts.accounts import local_today
+from massmail.scheduling import DAY, sending_window
 
 # A forecast further out than this is no forecast (e.g. a limit of one message a day).
 HORIZON_DAYS = 3660
@@ -25,7 +28,7 @@ def expected_finish(cfg, to_send, accounts, start):
     per_day = sum(limit for limit, _ in accounts if limit > 0)
     if per_day <= 0:
         return None
-    first_day = local_today(cfg, start)
+    first_day = local_today(start, cfg.time_zone)
     quota_left = sum(max(limit - sent, 0) for limit, sent in accounts if limit > 0)
     left = to_send
     for offset in range(HORIZON_DAYS):
@@ -34,8 +37,9 @@ def expected_finish(cfg, to_send, accounts, start):
             continue
         begin = max(start, window[0])
         seconds = (window[1] - window[0]).total_seconds()
-        # `time_compression` (a demo setting, 1 in production) quickens the pace, not the quota.
-        rate = per_day / seconds * max(cfg.time_compression or 1, 1)
+        # DEMO_TIME_COMPRESSION (a setting of the demo, 1 in production) quickens the pace,
+        # not the quota.
+        rate = per_day / seconds * max(settings.DEMO_TIME_COMPRESSION, 1)
         capacity = min(int(rate * (window[1] - begin).total_seconds()), per_day)
         if offset == 0:
             capacity = min(capacity, quota_left)

@@ -4,29 +4,12 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from massmail.models import MassmailSettings, Message, RecipientType, Segment, Signature
-from massmail.rendering import has_line_break, validate_template
-from massmail.sanitizing import sanitize_html
+from correspondence.forms import TemplateFormMixin
+from crm.models import Industry, Tag
+from mailkit.headers import has_line_break
+from massmail.models import MassmailSettings, Message, RecipientType, Segment
 from massmail.segments import filtered, filters_from_form
 from massmail.starting import local_start
-
-
-class TemplateFormMixin:
-    """Sanitize the HTML body, then report template problems as form errors (never a 500)."""
-
-    require_unsubscribe = True
-
-    def clean_body(self):
-        return sanitize_html(self.cleaned_data.get("body", ""))
-
-    def clean(self):
-        data = super().clean()
-        if "body" in data:
-            for error in validate_template(
-                data.get("subject", ""), data["body"], require_unsubscribe=self.require_unsubscribe
-            ):
-                self.add_error("subject" if error.startswith("The subject") else "body", error)
-        return data
 
 
 class MessageForm(TemplateFormMixin, forms.ModelForm):
@@ -40,15 +23,6 @@ class MessageForm(TemplateFormMixin, forms.ModelForm):
         if has_line_break(subject):
             raise ValidationError("The subject must be one line.")
         return subject
-
-
-class SignatureForm(TemplateFormMixin, forms.ModelForm):
-    require_unsubscribe = False
-
-    class Meta:
-        model = Signature
-        fields = ["name", "body"]
-        widgets = {"body": forms.Textarea(attrs={"rows": 8, "cols": 90})}
 
 
 class PreviewForm(forms.Form):
@@ -93,8 +67,6 @@ class AudienceForm(forms.Form):
     )
 
     def __init__(self, *args, user, owners, departments, **kwargs):
-        from crm.models import Industry, Tag
-
         super().__init__(*args, **kwargs)
         self.fields["message"].queryset = Message.objects.filter(owner=user)
         self.fields["segment"].queryset = Segment.objects.visible_to(user)
@@ -183,7 +155,6 @@ class MassmailSettingsForm(forms.ModelForm):
             "unsubscribe_redirect_url",
             "unsubscribe_mailto",
             "default_daily_limit",
-            "time_compression",
         ]
 
     def clean_time_zone(self):

@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 from django.urls import reverse
 
-from crm.inbox import mail_of
+from correspondence.inbox import mail_of
 from crm.roles import Role, role_of
+from mailaccounts.accounts import local_today
 from mailaccounts.models import EmailAccount
-from massmail import live, previews
+from massmail import live
 from massmail.models import Mailing
 
 SHOWN = 20
@@ -39,7 +40,7 @@ def _mailing_url(mailing):
 
 
 def accounts_needing_attention(user):
-    today, _ = previews.local_today()
+    today = local_today()
     accounts = EmailAccount.objects.visible_to(user).distinct().order_by("email")
     trouble = accounts.filter(
         Q(needs_reconnect=True)

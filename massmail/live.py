@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from massmail import forecast, previews
+from mailaccounts.accounts import start_of_today
+from massmail import forecast
 from massmail.models import Mailing, MailingRecipient, MassmailSettings
 from massmail.scheduling import zone
 from massmail.starting import carrying_accounts
@@ -68,7 +69,7 @@ def states_of(mailings, now=None):
     rows = (
         MailingRecipient.objects.filter(mailing_id__in=[m.pk for m in mailings])
         .values("mailing_id")
-        .annotate(**counts(previews.start_of_today(cfg)))
+        .annotate(**counts(start_of_today(cfg.time_zone)))
         .order_by()
     )
     figures = {row.pop("mailing_id"): row for row in rows}

@@ -15,8 +15,10 @@ from django.db import connection, models, transaction
 from django.db.models import Count, Exists, Min, OuterRef, Q
 from django.utils import timezone
 
+from crm.models import Company, Contact, Lead
 from crm.roles import Role, role_of
 from massmail.models import (
+    RUNNING,
     Mailing,
     MailingNotification,
     MailingRecipient,
@@ -33,12 +35,8 @@ SUPPRESSED = "suppressed"
 DUPLICATE = "duplicate address"
 SKIP_REASONS = (NO_ADDRESS, SUPPRESSED, NO_NEWSLETTERS, DUPLICATE)
 
-RUNNING = (Mailing.Status.ACTIVE, Mailing.Status.ACTIVE_ERROR)
-
 
 def recipient_types():
-    from crm.models import Company, Contact, Lead
-
     return {Company: RecipientType.COMPANIES, Contact: RecipientType.CONTACTS, Lead: RecipientType.LEADS}
 
 

@@ -6,31 +6,12 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from correspondence.models import Signature
 from crm.files import RandomName
+from crm.models import LogEntry
 from crm.roles import Role, role_of
-from crm.scoping import DepartmentFromOwner, OwnedQuerySet
+from crm.scoping import AuthoredQuerySet, DepartmentFromOwner, OwnedQuerySet
 from mailkit.bounce_reasons import Reason as BounceReason
-
-
-class AuthoredQuerySet(OwnedQuerySet):
-    """Messages and signatures: a sales manager's own; heads their department's; managers all."""
-
-    department_field = "owner__department"
-
-
-class Signature(models.Model):
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="signatures")
-    name = models.CharField(max_length=100)
-    body = models.TextField(help_text="HTML. Variables: {{ user.name }}, {{ user.email }}…")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    objects = AuthoredQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self):
-        return self.name
 
 
 class Message(models.Model):
@@ -129,24 +110,28 @@ class Mailing(DepartmentFromOwner):
     def __str__(self):
         return self.name or f"Mailing #{self.pk}"
 
+    # For templates, which cannot name the choices: which buttons the mailing's page shows.
+    @property
+    def is_running(self):
+        return self.status in RUNNING
 
-class MailingNotification(models.Model):
-    """The mailing's append-only log of errors and completion."""
+    @property
+    def is_scheduled(self):
+        return self.status == self.Status.SCHEDULED
 
-    class Level(models.TextChoices):
-        INFO = "info", "Info"
-        ERROR = "error", "Error"
+    @property
+    def is_stopped(self):
+        return self.status in (self.Status.PAUSED, self.Status.INTERRUPTED)
+
+
+# A mailing that is sending: the drip plans for it (`status__in=RUNNING` in queries).
+RUNNING = (Mailing.Status.ACTIVE, Mailing.Status.ACTIVE_ERROR)
+
+
+class MailingNotification(LogEntry):
+    """The mailing's log of errors and completion."""
 
     mailing = models.ForeignKey(Mailing, on_delete=models.CASCADE, related_name="notifications")
-    level = models.CharField(max_length=10, choices=Level.choices, default=Level.INFO)
-    text = models.CharField(max_length=1000)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-
-    def __str__(self):
-        return self.text
 
 
 def _loose_link(to):
@@ -167,6 +152,20 @@ class MailingRecipientQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The rows of the mailings the user sees."""
         return self.filter(mailing__in=Mailing.objects.visible_to(user))
+
+    def tracked(self, pk):
+        """The row an open or click token names (registered with correspondence.tracking)."""
+        return self.filter(pk=pk).only("id", "mailing_id", "sent_at").first()
+
+    def by_message_ids(self, ids):
+        """{Message-ID: row} of what we sent (registered with correspondence.linking)."""
+        ids = list(ids)
+        if not ids:
+            return {}
+        found = {}
+        for row in self.filter(message_id__in=ids).select_related("contact__company", "company", "lead"):
+            found.setdefault(row.message_id, row)
+        return found
 
 
 class MailingRecipient(models.Model):
@@ -272,6 +271,13 @@ def normalize_email(address):
     return (address or "").strip().lower()
 
 
+class SuppressionQuerySet(models.QuerySet):
+    def states_of(self, addresses):
+        """{address: (reason, since)} (registered with correspondence.reports)."""
+        rows = self.filter(email__in=list(addresses)).values_list("email", "reason", "created_at")
+        return {email: (reason, created) for email, reason, created in rows}
+
+
 class Suppression(models.Model):
     class Reason(models.TextChoices):
         UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
@@ -288,6 +294,8 @@ class Suppression(models.Model):
     )
     detail = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SuppressionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -363,11 +371,6 @@ class MassmailSettings(models.Model):
     unsubscribe_redirect_url = models.URLField(blank=True)
     unsubscribe_mailto = models.EmailField(blank=True, help_text="Adds a mailto: to List-Unsubscribe")
     default_daily_limit = models.PositiveIntegerField(default=100)
-    time_compression = models.PositiveIntegerField(
-        "demo: time compression",
-        default=1,
-        help_text="Demo only: divide the pacing interval by this factor. Keep 1 in production.",
-    )
 
     class Meta:
         verbose_name = verbose_name_plural = "massmail settings"
@@ -382,91 +385,6 @@ class MassmailSettings(models.Model):
     @classmethod
     def load(cls):
         return cls.objects.filter(pk=1).first() or cls(pk=1)
-
-
-class TrackedLink(models.Model):
-    """A link as it was in one sent message; a click token names this row, never a URL.
-
-    Links of a mailing are shared by its recipients; links of a one-to-one email are its own.
-    """
-
-    mailing = models.ForeignKey(
-        Mailing, null=True, blank=True, on_delete=models.CASCADE, related_name="tracked_links"
-    )
-    crm_email = models.ForeignKey(
-        "crm.CrmEmail", null=True, blank=True, on_delete=models.CASCADE, related_name="tracked_links"
-    )
-    url = models.TextField()
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["mailing", "url"], condition=Q(mailing__isnull=False), name="trackedlink_mailing_url"
-            ),
-            models.UniqueConstraint(
-                fields=["crm_email", "url"],
-                condition=Q(crm_email__isnull=False),
-                name="trackedlink_email_url",
-            ),
-        ]
-
-    def __str__(self):
-        return self.url
-
-
-class TrackingEvent(models.Model):
-    """One fetch of an open pixel or one click of a tracked link, as it happened."""
-
-    class Kind(models.TextChoices):
-        OPEN = "open", "Open"
-        CLICK = "click", "Click"
-
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    mailing_recipient = models.ForeignKey(
-        MailingRecipient, null=True, blank=True, on_delete=models.CASCADE, related_name="tracking_events"
-    )
-    crm_email = models.ForeignKey(
-        "crm.CrmEmail", null=True, blank=True, on_delete=models.CASCADE, related_name="tracking_events"
-    )
-    link = models.ForeignKey(
-        TrackedLink, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
-    )
-    url = models.TextField(blank=True)
-    user_agent = models.CharField(max_length=500, blank=True)
-    ip_hash = models.CharField(max_length=64, blank=True, help_text="Keyed hash: no address is stored")
-    is_machine = models.BooleanField(default=False, help_text="A privacy proxy or a link scanner")
-    machine_reason = models.CharField(max_length=100, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    # Opens only: who fetched (keyed hash of address, user agent and method) and the start of
-    # the counting window the fetch fell in. One open per message, client and window.
-    client_hash = models.CharField(max_length=32, blank=True)
-    window_start = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["created_at"]
-        indexes = [
-            # Reports: events of a mailing's recipients / of one email, by kind.
-            models.Index(fields=["mailing_recipient", "kind"], name="trackingevent_recipient_idx"),
-            models.Index(fields=["crm_email", "kind"], name="trackingevent_email_idx"),
-        ]
-        constraints = [
-            # massmail.tracking.record_event: INSERT … ON CONFLICT DO NOTHING against these, so a
-            # repeated fetch of one pixel by one client costs one index probe and writes nothing.
-            models.UniqueConstraint(
-                fields=["mailing_recipient", "client_hash", "window_start"],
-                condition=models.Q(kind="open"),
-                name="trackingevent_recipient_open_once",
-            ),
-            models.UniqueConstraint(
-                fields=["crm_email", "client_hash", "window_start"],
-                condition=models.Q(kind="open"),
-                name="trackingevent_email_open_once",
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.kind} at {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class SegmentQuerySet(models.QuerySet):

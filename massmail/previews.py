@@ -3,16 +3,17 @@
 Used by the /crm/ pages; nothing here is on the drip engine's path.
 """
 
-import datetime
-import zoneinfo
 from dataclasses import dataclass
 
 from django.db.models import Q
 from django.template import TemplateSyntaxError
-from django.utils import timezone
 
-from massmail.models import MailingRecipient, MassmailSettings, RecipientType
-from massmail.rendering import compile_message
+from mailaccounts.accounts import local_today
+from mailaccounts.models import AccountGrant, EmailAccount
+from mailaccounts.smtp import AccountMailer, Outcome
+from massmail.compiling import compile_message
+from massmail.mailings import recipient_types
+from massmail.models import MailingRecipient, RecipientType
 
 RECORD_FIELDS = {
     RecipientType.COMPANIES: "company",
@@ -32,8 +33,6 @@ class Preview:
 
 def find_record(user, recipient_type, search=""):
     """The first record of this type the user sees that matches a name or address."""
-    from massmail.mailings import recipient_types
-
     model = {kind: model for model, kind in recipient_types().items()}[recipient_type]
     records = model.objects.visible_to(user)
     if recipient_type == RecipientType.CONTACTS:
@@ -69,25 +68,11 @@ def preview(message, user, recipient_type, search=""):
     return result
 
 
-def default_account(user):
-    """The account a user's own test mail goes through: their default, else any usable one."""
-    from mailaccounts.models import EmailAccount
-
-    return (
-        EmailAccount.objects.sendable_by(user)
-        .filter(is_active=True, needs_reconnect=False)
-        .order_by("-is_default", "pk")
-        .first()
-    )
-
-
 def send_test(message, user, recipient_type=RecipientType.CONTACTS, search=""):
     """Send the message, filled for a record, to the user's own address. Returns (ok, sentence)."""
-    from mailaccounts.smtp import AccountMailer
-
     if not user.email:
         return False, "Your user has no email address to send the test to."
-    account = default_account(user)
+    account = EmailAccount.objects.default_for(user)
     if account is None:
         return False, (
             "You have no usable email account to send from: connect one (or ask for one to be "
@@ -105,26 +90,12 @@ def send_test(message, user, recipient_type=RecipientType.CONTACTS, search=""):
     email.replace_header("Subject", f"[Test] {email['Subject']}")
     with AccountMailer(account) as mailer:
         result = mailer.send(email)
-    if result.outcome == "sent":
+    if result.outcome is Outcome.SENT:
         return True, f"A test was sent to {user.email} through {account.email}."
     return False, f"The test could not be sent through {account.email}: {result.message}"
 
 
 # --- which accounts can send -------------------------------------------------------------
-
-
-def local_today(cfg=None):
-    cfg = cfg or MassmailSettings.load()
-    try:
-        zone = zoneinfo.ZoneInfo(cfg.time_zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone = datetime.UTC
-    return timezone.now().astimezone(zone).date(), zone
-
-
-def start_of_today(cfg=None):
-    today, zone = local_today(cfg)
-    return datetime.datetime.combine(today, datetime.time(), tzinfo=zone)
 
 
 @dataclass(frozen=True)
@@ -152,20 +123,9 @@ def account_state(account, today):
 
 def mailing_accounts_by_owner(owner_ids):
     """{owner id: [AccountState]} of the mailing accounts each owner may send through: one query."""
-    from mailaccounts.models import AccountGrant, EmailAccount
-
-    today, _ = local_today()
-    accounts = (
-        EmailAccount.objects.filter(massmail=True)
-        .filter(
-            Q(owner_id__in=owner_ids) | Q(grants__user_id__in=owner_ids, grants__access__in=["full", "send"])
-        )
-        .distinct()
-        .order_by("email")
-    )
-    grants = AccountGrant.objects.filter(user_id__in=owner_ids, access__in=["full", "send"]).values_list(
-        "account_id", "user_id"
-    )
+    today = local_today()
+    accounts = EmailAccount.objects.sendable_by(list(owner_ids)).filter(massmail=True).order_by("email")
+    grants = AccountGrant.objects.sending().filter(user_id__in=owner_ids).values_list("account_id", "user_id")
     granted = {}
     for account_id, user_id in grants:
         granted.setdefault(account_id, set()).add(user_id)

@@ -10,13 +10,15 @@ import logging
 import math
 import random
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
-from mailaccounts.models import Access, AccountGrant, EmailAccount
-from massmail.models import Mailing, MailingRecipient, MassmailSettings
+from mailaccounts.accounts import counter_zone, local_today
+from mailaccounts.models import AccountGrant, EmailAccount
+from massmail.models import RUNNING, Mailing, MailingRecipient, MassmailSettings
 
 log = logging.getLogger(__name__)
 
@@ -32,16 +34,7 @@ DAY = datetime.timedelta(days=1)
 
 
 def zone(cfg: MassmailSettings) -> ZoneInfo:
-    try:
-        return ZoneInfo(cfg.time_zone or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        log.warning("MassmailSettings.time_zone %r is not an IANA zone; using UTC", cfg.time_zone)
-        return ZoneInfo("UTC")
-
-
-def local_today(cfg: MassmailSettings, now: datetime.datetime | None = None) -> datetime.date:
-    """The calendar day of the daily counters, in the settings' time zone."""
-    return (now or timezone.now()).astimezone(zone(cfg)).date()
+    return counter_zone(cfg.time_zone)
 
 
 def is_working_day(cfg: MassmailSettings, day: datetime.date) -> bool:
@@ -79,7 +72,7 @@ def window_seconds(cfg: MassmailSettings, day: datetime.date) -> float:
 
 def is_sending_time(cfg: MassmailSettings, now: datetime.datetime | None = None) -> bool:
     now = now or timezone.now()
-    window = sending_window(cfg, local_today(cfg, now))
+    window = sending_window(cfg, local_today(now, cfg.time_zone))
     return window is not None and window[0] <= now < window[1]
 
 
@@ -88,7 +81,7 @@ def next_window_start(
 ) -> datetime.datetime | None:
     """When sending may next happen: `now` inside a window, else the next window's start."""
     now = now or timezone.now()
-    day = local_today(cfg, now)
+    day = local_today(now, cfg.time_zone)
     for offset in range(8):
         window = sending_window(cfg, day + offset * DAY)
         if window and now < window[1]:
@@ -99,12 +92,12 @@ def next_window_start(
 def send_interval(cfg: MassmailSettings, daily_limit: int, day: datetime.date) -> float:
     """Seconds between two messages of an account: its day's window over its daily limit.
 
-    `time_compression` (a demo setting, 1 in production) divides it.
+    `DEMO_TIME_COMPRESSION` (a setting of the demo, 1 in production) divides it.
     """
     if daily_limit <= 0:
         return math.inf
     seconds = window_seconds(cfg, day) or 86400.0
-    return seconds / daily_limit / max(cfg.time_compression or 1, 1)
+    return seconds / daily_limit / max(settings.DEMO_TIME_COMPRESSION, 1)
 
 
 def batch_size(interval: float, tick: float = PLAN_EVERY_SECONDS, cap: int = MAX_BATCH) -> int:
@@ -121,9 +114,6 @@ def jittered(seconds: float, rng: random.Random | None = None) -> float:
 
 
 # --- the plan -----------------------------------------------------------------------------
-
-SENDABLE_MAILING_STATUSES = ("active", "active_error")
-SEND_ACCESS = (Access.FULL, Access.SEND)
 
 
 def pending_rows(now: datetime.datetime, **extra):
@@ -145,13 +135,11 @@ def running_mailings_with_pending(now: datetime.datetime, *, granted: bool, **ex
     of the users holding a send grant on it): an EXISTS body driven by the few running
     mailings, never by a scan of the recipients."""
     if granted:
-        grantees = AccountGrant.objects.filter(account_id=OuterRef(OuterRef("pk")), access__in=SEND_ACCESS)
+        grantees = AccountGrant.objects.sending().filter(account_id=OuterRef(OuterRef("pk")))
         owners = Q(owner_id__in=grantees.values("user_id"))
     else:
         owners = Q(owner_id=OuterRef("owner_id"))
-    return Mailing.objects.filter(
-        owners, Exists(pending_rows(now, **extra)), status__in=SENDABLE_MAILING_STATUSES
-    )
+    return Mailing.objects.filter(owners, Exists(pending_rows(now, **extra)), status__in=RUNNING)
 
 
 def under_daily_limit(today: datetime.date) -> Q:
@@ -193,7 +181,7 @@ def due_accounts(
     cfg = cfg or MassmailSettings.load()
     if not is_sending_time(cfg, now):
         return []
-    today = local_today(cfg, now)
+    today = local_today(now, cfg.time_zone)
     rows = due_accounts_queryset(now, today).values_list("pk", "daily_limit", "sent_today", "sent_today_date")
     due = []
     for pk, limit, sent, sent_date in rows:

@@ -13,8 +13,9 @@ from django.db.models import Exists, OuterRef
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from crm.models import Company, Contact, CrmEmail, Lead
-from massmail.models import MailingRecipient, RecipientType, Suppression, TrackingEvent
+from correspondence.models import CrmEmail, TrackingEvent
+from crm.models import Company, Contact, Lead
+from massmail.models import MailingRecipient, RecipientType, Suppression
 
 MODELS = {RecipientType.COMPANIES: Company, RecipientType.CONTACTS: Contact, RecipientType.LEADS: Lead}
 LINK = {RecipientType.COMPANIES: "company", RecipientType.CONTACTS: "contact", RecipientType.LEADS: "lead"}

@@ -21,22 +21,29 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from mailaccounts.accounts import notify_account, record_auth_failure
+from mailaccounts.accounts import local_today, notify_account, record_auth_failure
 from mailaccounts.models import AccountNotification, EmailAccount
 from mailaccounts.smtp import AccountMailer, Outcome, SendResult
-from massmail.mailings import RUNNING, notify_mailing
-from massmail.models import Mailing, MailingNotification, MailingRecipient, MassmailSettings, Suppression
-from massmail.rendering import compile_message, make_message_id
+from mailkit.rendering import make_message_id
+from massmail.compiling import compile_message
+from massmail.mailings import NO_ADDRESS, NO_NEWSLETTERS, SUPPRESSED, notify_mailing
+from massmail.models import (
+    RUNNING,
+    Mailing,
+    MailingNotification,
+    MailingRecipient,
+    MassmailSettings,
+    Suppression,
+)
 from massmail.scheduling import (
-    SEND_ACCESS,
     is_sending_time,
     jittered,
-    local_today,
     send_interval,
     under_daily_limit,
 )
@@ -78,7 +85,7 @@ def reserve_quota(account_id, wanted, now, cfg) -> Reservation | None:
     The row lock makes the read-modify-write atomic across workers; the day's counter of
     another day (in the settings' time zone) counts as zero.
     """
-    today = local_today(cfg, now)
+    today = local_today(now, cfg.time_zone)
     with transaction.atomic():
         account = (
             EmailAccount.objects.select_for_update()
@@ -106,9 +113,7 @@ def reserve_quota(account_id, wanted, now, cfg) -> Reservation | None:
 
 def usable_main_accounts(owner_ref, today):
     """Main accounts the mailing owner at `owner_ref` may use that still have quota today."""
-    return EmailAccount.objects.filter(
-        Q(owner_id=OuterRef(owner_ref))
-        | Q(grants__user_id=OuterRef(owner_ref), grants__access__in=SEND_ACCESS),
+    return EmailAccount.objects.sendable_by(OuterRef(owner_ref)).filter(
         under_daily_limit(today),
         is_main=True,
         is_active=True,
@@ -123,7 +128,7 @@ def claimable(account, now, today):
     access); a main account only VIPs; a normal account takes a VIP only when the owner
     has no main account with quota left; a row keeps the account it was first given.
     """
-    grantees = account.grants.filter(access__in=SEND_ACCESS).values("user_id")
+    grantees = account.grants.sending().values("user_id")
     rows = MailingRecipient.objects.filter(
         Q(mailing__owner_id=account.owner_id) | Q(mailing__owner_id__in=grantees),
         Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
@@ -141,8 +146,6 @@ def claimable(account, now, today):
 
 def skip_reason(row, suppressed) -> str:
     """Why a claimed row must not be sent after all (checked at send time, not only at creation)."""
-    from massmail.mailings import NO_ADDRESS, NO_NEWSLETTERS, SUPPRESSED
-
     if not row.email:
         return NO_ADDRESS
     if row.email.strip().lower() in suppressed:
@@ -196,7 +199,7 @@ def claim(account, limit, now, today) -> list[MailingRecipient]:
 
 def backoff(attempts: int, cfg) -> datetime.timedelta:
     delay = min(RETRY_BASE * 2 ** max(attempts - 1, 0), RETRY_MAX)
-    return delay / max(cfg.time_compression or 1, 1)
+    return delay / max(settings.DEMO_TIME_COMPRESSION, 1)
 
 
 def outcome_fields(row, result: SendResult, now, cfg) -> dict:
@@ -422,26 +425,11 @@ def _settle_account(reservation, consumed, throttled, cfg):
         pause = datetime.timedelta(seconds=jittered(reservation.interval * max(consumed, 1)))
         fields["next_send_at"] = reservation.at + pause
     if throttled:
-        fields["next_send_at"] = timezone.now() + THROTTLE_PAUSE / max(cfg.time_compression or 1, 1)
+        fields["next_send_at"] = timezone.now() + THROTTLE_PAUSE / max(settings.DEMO_TIME_COMPRESSION, 1)
     if fields:
         EmailAccount.objects.filter(pk=reservation.account.pk, sent_today_date=reservation.day).update(
             **fields
         )
-
-
-def count_sent_elsewhere(account_id, now=None):
-    """A message the account sent outside the drip (one-to-one mail) uses its day too.
-
-    The daily limit is the mailbox's: the drip leaves room for what people send by hand. One
-    UPDATE, so it adds up with a batch's reservation on the same row whatever the order.
-    """
-    now = now or timezone.now()
-    today = local_today(MassmailSettings.load(), now)
-    EmailAccount.objects.filter(pk=account_id).update(
-        sent_today=Case(When(sent_today_date=today, then=F("sent_today") + 1), default=Value(1)),
-        sent_today_date=today,
-        last_sent_at=now,
-    )
 
 
 # --- errors and the end of mailings ------------------------------------------------------------
@@ -449,7 +437,7 @@ def count_sent_elsewhere(account_id, now=None):
 
 def mailings_served_by(account):
     """Running mailings whose owner may send through the account."""
-    grantees = account.grants.filter(access__in=SEND_ACCESS).values("user_id")
+    grantees = account.grants.sending().values("user_id")
     return Mailing.objects.filter(Q(owner_id=account.owner_id) | Q(owner_id__in=grantees), status__in=RUNNING)
 
 
@@ -471,8 +459,7 @@ def disable_account(account, result, now=None):
 
 
 def usable_accounts_for(owner_id):
-    return EmailAccount.objects.filter(
-        Q(owner_id=owner_id) | Q(grants__user_id=owner_id, grants__access__in=SEND_ACCESS),
+    return EmailAccount.objects.sendable_by(owner_id).filter(
         is_active=True,
         massmail=True,
         daily_limit__gt=0,
@@ -573,7 +560,7 @@ def finish_idle_mailings() -> int:
 
 def reset_daily_counters(now=None) -> int:
     """Zero the counters of accounts whose day (in the settings' time zone) has changed."""
-    today = local_today(MassmailSettings.load(), now)
+    today = local_today(now)
     return (
         EmailAccount.objects.exclude(sent_today_date=today)
         .exclude(sent_today=0)

@@ -14,10 +14,12 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from mailaccounts.accounts import local_today
 from massmail import forecast, previews
 from massmail.mailings import create_mailing, measure_audience, notify_mailing, recipient_types, recount
 from massmail.models import Mailing, MailingRecipient, MassmailSettings
 from massmail.scheduling import zone
+from massmail.sending import usable_accounts_for
 
 Status = MailingRecipient.Status
 CANCELLED = "mailing cancelled before it started"
@@ -50,10 +52,8 @@ class _Undo(Exception):
 
 def carrying_accounts(owner):
     """The mailing accounts that would carry the owner's mailing, with their limits (one query)."""
-    from massmail.sending import usable_accounts_for
-
     cfg = MassmailSettings.load()
-    today, _ = previews.local_today(cfg)
+    today = local_today(time_zone=cfg.time_zone)
     return [
         AccountLine(a.email, a.daily_limit, a.sent_on(today), a.is_main, not a.needs_reconnect)
         for a in usable_accounts_for(owner.pk).distinct().order_by("email")

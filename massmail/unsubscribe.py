@@ -31,6 +31,7 @@ from django.db import transaction
 from django.db.models import Count, F
 from django.urls import reverse
 
+from crm.models import Company, Contact, Lead
 from massmail.models import Mailing, MailingRecipient, Suppression, normalize_email
 
 SALT = "massmail.unsubscribe"
@@ -88,8 +89,6 @@ def unsubscribe_url(recipient) -> str:
 
 
 def record_models():
-    from crm.models import Company, Contact, Lead
-
     return (Company, Contact, Lead)
 
 

@@ -1,5 +1,6 @@
-"""Public pages reached from mail (no login): unsubscribe; and the operators' /healthz and
-/metrics. Tracking views live in massmail.tracking."""
+"""Public pages reached from mail (no login): unsubscribe; the operators' /healthz and
+/metrics; and the mailing reports of /crm/mail/reports/. Tracking views live in
+correspondence.tracking."""
 
 from django.http import (
     Http404,
@@ -9,15 +10,18 @@ from django.http import (
     HttpResponseRedirect,
     JsonResponse,
 )
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
+from django.urls import path, reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from massmail import health, metrics
+from correspondence.views import report_response
+from crm.site import crm_site
+from massmail import health, metrics, reports
 from massmail import unsubscribe as unsubscribing
-from massmail.models import MassmailSettings
+from massmail.models import Mailing, MassmailSettings, Message
 
 BAD_LINK = (
     "<!DOCTYPE html><title>Invalid link</title><h1>This unsubscribe link is not valid</h1>"
@@ -45,6 +49,50 @@ def unsubscribe(request, token):
             unsubscribing.unsubscribe_token(data, "link")
         return HttpResponseRedirect(redirect_url)
     return render(request, "massmail/unsubscribe_confirm.html", {"email": data.email})
+
+
+# --- mailing reports, pages of /crm/mail/reports/ (registered in MassmailConfig.ready) ----------
+
+
+def mailing_report(request, pk):
+    mailing = get_object_or_404(Mailing.objects.visible_to(request.user), pk=pk)
+    if request.GET.get("format") == "recipients":
+        response = HttpResponse(reports.recipients_csv(mailing.recipients.all()), content_type="text/csv")
+        response["Content-Disposition"] = f'attachment; filename="mailing-{pk}-recipients.csv"'
+        return response
+    extra = {"recipients_csv": True}
+    return report_response(
+        request, f"Mailing: {mailing}", reports.mailing_figures(mailing), f"mailing-{pk}", extra
+    )
+
+
+def message_report(request, pk):
+    message = get_object_or_404(Message.objects.visible_to(request.user), pk=pk)
+    return report_response(
+        request, f"Mailing template: {message}", reports.message_figures(message), f"message-{pk}"
+    )
+
+
+def report_index_mailings(user):
+    return [
+        (m, reverse("mail:mailing_report", args=[m.pk]), f"({m.get_status_display()})")
+        for m in Mailing.objects.visible_to(user)[:50]
+    ]
+
+
+def report_index_messages(user):
+    return [
+        (m, reverse("mail:message_report", args=[m.pk]), "") for m in Message.objects.visible_to(user)[:50]
+    ]
+
+
+def report_urls():
+    """The mailing report pages, in the /crm/mail/ namespace (correspondence/urls.py)."""
+    staff = crm_site.admin_view
+    return [
+        path("reports/mailing/<int:pk>/", staff(mailing_report), name="mailing_report"),
+        path("reports/message/<int:pk>/", staff(message_report), name="message_report"),
+    ]
 
 
 # --- operators: health and metrics (massmail/health.py, massmail/metrics.py) -------------------

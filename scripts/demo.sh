@@ -5,9 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # What the demo needs, explicitly (production defaults are the opposite): DEBUG for runserver's
-# static files and error pages, DEMO for the mail sink's pages at /crm/sent-mail/, and
+# static files and error pages, DEMO for the demo app (seed commands, the mail sink and its
+# pages at /crm/sent-mail/), DEMO_TIME_COMPRESSION for a day's pacing in 2.4 minutes, and
 # MAIL_ALLOW_PRIVATE_HOSTS so the account forms and connection tests reach the sink on 127.0.0.1.
-export DEBUG=1 DEMO=1
+export DEBUG=1 DEMO=1 DEMO_TIME_COMPRESSION=600
 export MAIL_ALLOW_PRIVATE_HOSTS=${MAIL_ALLOW_PRIVATE_HOSTS:-true}
 
 if [ ! -x .venv/bin/python ]; then
@@ -31,7 +32,7 @@ if ! redis_up; then
     for _ in $(seq 50); do redis_up && break; sleep 0.1; done
 fi
 
-# Demo mail accounts deliver to a local sink (read at /crm/sent-mail/); DEMO time compression.
+# Demo mail accounts deliver to a local sink (read at /crm/sent-mail/).
 SINK_PORT=${SINK_PORT:-2525}
 .venv/bin/python manage.py seed_drip_demo --sink-port "$SINK_PORT"
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need, starts PostgreSQL and Redis when they are not running, and
-# runs lint, the migration check and the whole suite against PostgreSQL. No input needed.
+# runs lint, the layers contract, the migration check and the whole suite against PostgreSQL,
+# then the inbox, timeline and compose tests on SQLite. No input needed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,8 +22,17 @@ export SECRET_KEY
 echo "== ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+echo "== layers (import-linter: .importlinter)"
+.venv/bin/lint-imports
 echo "== migrations"
 # A development check: DEBUG on, so production-only system checks (no FIELD_ENCRYPTION_KEY) stay quiet.
 DEBUG=1 .venv/bin/python manage.py makemigrations --check --dry-run
 echo "== pytest"
 .venv/bin/python -m pytest -n "${TEST_WORKERS:-2}" "$@"
+if [ "$#" -eq 0 ]; then
+    # The inbox, the timeline and compose on SQLite too: what a new user runs first.
+    echo "== pytest on SQLite (inbox, timeline, compose)"
+    DATABASE_URL="sqlite:///$(mktemp -d)/test.sqlite3" .venv/bin/python -m pytest -n "${TEST_WORKERS:-2}" \
+        -m "not browser" correspondence/tests/test_inbox.py correspondence/tests/test_compose.py \
+        correspondence/tests/test_assignment.py
+fi

@@ -38,6 +38,12 @@ def make_user(username, role=None, department=None, **extra):
     return user
 
 
+@pytest.fixture(autouse=True)
+def demo_settings_restored(settings):
+    """Tests may speed up the drip (settings.DEMO_TIME_COMPRESSION); it is put back after each."""
+    settings.DEMO_TIME_COMPRESSION = 1
+
+
 @pytest.fixture
 def east(db):
     return Department.objects.get_or_create(name="East")[0]

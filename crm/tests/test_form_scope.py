@@ -11,12 +11,13 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
-from crm.compose import send_scheduled_emails
-from crm.models import Company, CrmEmail, Deal, Department, EmailTemplate, Request, Tag
+from correspondence.compose import send_scheduled_emails
+from correspondence.models import CrmEmail, EmailTemplate, Signature
+from correspondence.tests.mail_fixtures import account_on
+from crm.models import Company, Deal, Department, Request, Tag
 from crm.site import crm_site
-from crm.tests.mail_fixtures import account_on
 from crm.tests.test_roles import records_for
-from massmail.models import Mailing, MailingRecipient, Message, Signature
+from massmail.models import Mailing, MailingRecipient, Message
 
 pytestmark = pytest.mark.django_db
 
@@ -46,10 +47,10 @@ def test_crm_site_has_no_add_or_change_form_for_stored_mail(client, alice, bob, 
     before = CrmEmail.objects.count()
     for user in (alice, dana, erin):
         client.force_login(user)
-        assert client.get("/crm/crm/crmemail/add/").status_code == 404
-        assert client.get(f"/crm/crm/crmemail/{stored.pk}/change/").status_code == 404
+        assert client.get("/crm/correspondence/crmemail/add/").status_code == 404
+        assert client.get(f"/crm/correspondence/crmemail/{stored.pk}/change/").status_code == 404
         response = client.post(
-            "/crm/crm/crmemail/add/",
+            "/crm/correspondence/crmemail/add/",
             {
                 "account": bobs.pk,
                 "owner": user.pk,
@@ -69,19 +70,21 @@ def test_superusers_admin_shows_stored_mail_read_only(client, root, bob):
     world_of(bob)
     stored = CrmEmail.objects.get()
     client.force_login(root)
-    assert client.get(reverse("admin:crm_crmemail_changelist")).status_code == 200
-    assert client.get(reverse("admin:crm_crmemail_add")).status_code == 403
-    page = client.get(reverse("admin:crm_crmemail_change", args=[stored.pk]))
+    assert client.get(reverse("admin:correspondence_crmemail_changelist")).status_code == 200
+    assert client.get(reverse("admin:correspondence_crmemail_add")).status_code == 403
+    page = client.get(reverse("admin:correspondence_crmemail_change", args=[stored.pk]))
     assert page.status_code == 200 and b'name="subject"' not in page.content
-    client.post(reverse("admin:crm_crmemail_change", args=[stored.pk]), {"subject": "changed"})
+    client.post(reverse("admin:correspondence_crmemail_change", args=[stored.pk]), {"subject": "changed"})
     stored.refresh_from_db()
     assert stored.subject == "mail bob"
 
 
 def test_sales_managers_lose_the_add_permission_on_stored_mail(alice, dana):
     call_command("migrate", verbosity=0)  # the post_migrate handler re-syncs the groups
-    assert not alice.has_perm("crm.add_crmemail") and not dana.has_perm("crm.add_crmemail")
-    assert alice.has_perm("crm.view_crmemail")
+    assert not alice.has_perm("correspondence.add_crmemail") and not dana.has_perm(
+        "correspondence.add_crmemail"
+    )
+    assert alice.has_perm("correspondence.view_crmemail")
 
 
 # --- compose: only the user's accounts, as that user ------------------------------------------------

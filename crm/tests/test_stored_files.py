@@ -7,7 +7,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import clear_url_caches, reverse
 
-from crm.models import CrmEmail, CrmEmailAttachment
+from correspondence.models import CrmEmail, CrmEmailAttachment
 from massmail.models import Message, MessageAttachment
 
 

@@ -7,12 +7,12 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from crm import compose
-from crm.models import CrmEmail, EmailTemplate
+from correspondence import compose
+from correspondence.models import CrmEmail, EmailTemplate, Signature
+from correspondence.tests.mail_fixtures import *  # noqa: F403
+from correspondence.tests.mail_fixtures import account_on
 from crm.tests.fixtures import log_in
-from crm.tests.mail_fixtures import *  # noqa: F403
-from crm.tests.mail_fixtures import account_on
-from massmail.models import Message, Signature
+from massmail.models import Message
 from testsupport.xss import PAYLOAD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -51,7 +51,7 @@ def stored_payloads(alice, jane, quote_request, smtp_sink):
         reverse("crm:crm_request_change", args=[quote_request.pk]),
         reverse("crm:massmail_message_preview", args=[message.pk]),
         reverse("crm:massmail_message_change", args=[message.pk]),
-        reverse("crm:massmail_signature_change", args=[signature.pk]),
+        reverse("crm:correspondence_signature_change", args=[signature.pk]),
         reverse("mail:templates"),
         reverse("mail:compose_edit", args=[forward.pk]),
     ]

@@ -1,7 +1,10 @@
 """Who sees, sends through, reads and edits which account."""
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Exists, OuterRef
 
+from crm.models import User
 from mailaccounts.models import AccountGrant, EmailAccount
 
 
@@ -78,3 +81,26 @@ def test_department_head_sees_the_departments_accounts_but_edits_only_own(dana, 
     ]
     assert emails(EmailAccount.objects.editable_by(dana)) == ["dana@crm.test"]
     assert emails(EmailAccount.objects.sendable_by(dana)) == ["dana@crm.test"]
+
+
+def test_one_sending_rule_for_a_user_their_id_a_list_and_a_subquery(alice, bob, accounts):
+    by_user = emails(EmailAccount.objects.sendable_by(alice))
+    assert emails(EmailAccount.objects.sendable_by(alice.pk)) == by_user
+    assert emails(EmailAccount.objects.sendable_by([alice.pk])) == by_user
+    both = emails(EmailAccount.objects.sendable_by([alice.pk, bob.pk]))
+    assert both == sorted([*by_user, "bob@crm.test"])
+    senders = User.objects.filter(
+        Exists(EmailAccount.objects.sendable_by(OuterRef("pk")).filter(email="send@crm.test"))
+    )
+    assert list(senders) == [alice]
+    # A shared account has no owner: nobody anonymous sends through it.
+    assert not EmailAccount.objects.sendable_by(AnonymousUser()).exists()
+
+
+def test_the_default_account_is_the_own_default_then_own_then_shared(alice, accounts):
+    personal, _, full, _, _ = accounts
+    assert EmailAccount.objects.default_for(alice) == personal
+    second = EmailAccount.objects.create(owner=alice, email="alice2@crm.test", is_default=True)
+    assert EmailAccount.objects.default_for(alice) == second
+    EmailAccount.objects.filter(owner=alice).update(needs_reconnect=True)
+    assert EmailAccount.objects.default_for(alice) == full  # one that can send now

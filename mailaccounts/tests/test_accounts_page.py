@@ -167,7 +167,7 @@ def test_reconnect_badge_links_to_the_account(client, alice, alices):
 
 
 def test_usage_chart_counts_mailings_and_one_to_one_mail(client, alice, alices):
-    from crm.models import CrmEmail
+    from correspondence.models import CrmEmail
 
     yesterday = timezone.now() - datetime.timedelta(days=1)
     CrmEmail.objects.create(account=alices, direction="out", subject="hi", date=yesterday)

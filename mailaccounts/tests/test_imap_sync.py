@@ -8,7 +8,8 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from crm.models import Company, Contact, CrmEmail, Request
+from correspondence.models import CrmEmail
+from crm.models import Company, Contact, Request
 from mailaccounts import imap_sync
 from mailaccounts.models import AccountNotification, EmailAccount, ImapFolder
 from mailaccounts.tests.imap_helpers import (  # noqa: F401 (fixtures)

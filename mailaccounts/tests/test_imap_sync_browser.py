@@ -3,7 +3,8 @@
 
 import pytest
 
-from crm.models import Company, Contact, CrmEmail, Request
+from correspondence.models import CrmEmail
+from crm.models import Company, Contact, Request
 from crm.tests.fixtures import log_in
 from mailaccounts.tests.imap_helpers import account, mail, mailbox, media_root  # noqa: F401
 

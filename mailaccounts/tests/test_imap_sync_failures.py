@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from crm.models import CrmEmail
+from correspondence.models import CrmEmail
 from mailaccounts import imap_sync
 from mailaccounts.handlers import register_fetched_mail_handler, unregister_fetched_mail_handler
 from mailaccounts.models import FailedImport, ImapFolder

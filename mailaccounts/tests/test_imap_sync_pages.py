@@ -5,7 +5,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from crm.models import Company, Contact, CrmEmail, Request
+from correspondence.models import CrmEmail
+from crm.models import Company, Contact, Request
 from mailaccounts import imap_sync, tasks
 from mailaccounts.models import AccountGrant, EmailAccount, SyncRun
 from mailaccounts.tests.imap_helpers import account, mail, mailbox, media_root  # noqa: F401

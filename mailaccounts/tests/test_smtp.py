@@ -261,13 +261,6 @@ def test_close_without_sending_opens_nothing(smtp_sink):
     assert smtp_sink.connections == 0
 
 
-def test_smtp_connection_of_the_account_is_an_account_mailer(smtp_sink):
-    account = account_for(smtp_sink)
-    with account.smtp_connection(timeout=5) as mailer:
-        assert isinstance(mailer, AccountMailer) and mailer.timeout == 5
-        assert mailer.send(message()).ok
-
-
 def test_non_ascii_address_without_smtputf8_fails_alone():
     exc = smtplib.SMTPNotSupportedError(
         "One or more source or delivery addresses require internationalized email support, but the "

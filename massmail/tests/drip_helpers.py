@@ -1,5 +1,7 @@
 """Shared set-up for the drip engine's tests: accounts on a sink, a mailing of N contacts."""
 
+from django.conf import settings as django_settings
+
 from crm.models import Company, Contact
 from mailaccounts.models import AccountGrant, EmailAccount
 from massmail.mailings import create_mailing
@@ -8,9 +10,12 @@ from massmail.models import MassmailSettings, Message
 BODY = "<p>Hello {{ first_name }}</p><p><a href='{{ unsubscribe_url }}'>Unsubscribe</a></p>"
 
 
-def drip_settings(**fields):
+def drip_settings(time_compression=1, **fields):
+    """The drip's settings row for a test, and the demo's time compression (a Django setting,
+    put back after each test by the `settings` fixture of crm/tests/fixtures.py)."""
+    django_settings.DEMO_TIME_COMPRESSION = time_compression
     cfg = MassmailSettings.load()
-    defaults = {"use_business_time": False, "time_zone": "UTC", "time_compression": 1}
+    defaults = {"use_business_time": False, "time_zone": "UTC"}
     for name, value in {**defaults, **fields}.items():
         setattr(cfg, name, value)
     cfg.save()

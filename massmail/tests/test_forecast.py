@@ -68,8 +68,9 @@ def test_now_is_the_default_start_of_the_review():
         assert expected_finish(business(), 10, [(90, 0)], timezone.now()) == berlin(2026, 11, 24, 13, 0)
 
 
-def test_the_demo_time_compression_quickens_the_pace_but_not_the_daily_quota():
-    cfg = business(time_compression=60)  # 10 an hour becomes 10 a minute
+def test_the_demo_time_compression_quickens_the_pace_but_not_the_daily_quota(settings):
+    settings.DEMO_TIME_COMPRESSION = 60  # 10 an hour becomes 10 a minute
+    cfg = business()
     start = berlin(2026, 11, 23, 9, 0)
     assert expected_finish(cfg, 20, [(90, 0)], start) == berlin(2026, 11, 23, 9, 2)
     # 90 a day still: the next 10 wait for Tuesday's quota.

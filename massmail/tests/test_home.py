@@ -4,7 +4,8 @@ attention and mailings in error, each linking to where it is fixed; the menu on 
 import pytest
 from django.test import Client
 
-from crm.models import Company, Contact, CrmEmail
+from correspondence.models import CrmEmail
+from crm.models import Company, Contact
 from mailaccounts.models import EmailAccount
 from massmail import mailings
 from massmail.models import Mailing, Message

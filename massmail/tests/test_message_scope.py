@@ -1,6 +1,7 @@
 import pytest
 
-from massmail.models import Message, Signature
+from correspondence.models import Signature
+from massmail.models import Message
 
 pytestmark = pytest.mark.django_db
 

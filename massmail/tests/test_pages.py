@@ -4,10 +4,11 @@ import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.test import Client
 
+from correspondence.models import Signature
 from crm.models import Company, Contact, Lead
 from mailaccounts.models import EmailAccount
 from massmail import mailings
-from massmail.models import Mailing, MassmailSettings, Message, Signature
+from massmail.models import Mailing, MassmailSettings, Message
 
 BODY = '<p>Hi {{ first_name }}</p><p><a href="{{ unsubscribe_url }}">Unsubscribe</a></p>'
 
@@ -53,7 +54,7 @@ def test_message_form_sanitizes_and_reports_template_errors(alice):
 
 def test_signature_form_needs_no_unsubscribe_link(alice):
     response = login(alice).post(
-        "/crm/massmail/signature/add/", {"name": "Main", "body": "<b>{{ user.name }}</b>"}
+        "/crm/correspondence/signature/add/", {"name": "Main", "body": "<b>{{ user.name }}</b>"}
     )
     assert response.status_code == 302
     assert Signature.objects.get().owner == alice
@@ -214,7 +215,6 @@ def test_massmail_settings_admin(root):
         "time_zone": "Mars/Olympus",
         "non_working_days": ["5", "6"],
         "default_daily_limit": 50,
-        "time_compression": 1,
     }
     assert b"is not a time zone name" in client.post(url, data).content
     assert client.post(url, {**data, "time_zone": "Europe/Berlin"}).status_code == 302

@@ -4,10 +4,12 @@ from email import policy
 import pytest
 from django.core.files.base import ContentFile
 
+from correspondence.models import Signature
 from crm.models import Company, Contact, Lead
 from mailaccounts.models import EmailAccount
-from massmail import rendering
-from massmail.models import Mailing, MailingRecipient, MassmailSettings, Message, MessageAttachment, Signature
+from mailkit import rendering
+from massmail.compiling import compile_message
+from massmail.models import Mailing, MailingRecipient, MassmailSettings, Message, MessageAttachment
 
 BODY = (
     '<p>Hello {{ first_name }} of {{ company }},</p><p>See <a href="https://example.com/offer">our offer</a>.</p>'
@@ -55,7 +57,7 @@ def parse(message):
 
 
 def test_headers(mailing, recipient, account):
-    msg = parse(rendering.compile_message(mailing).render(recipient, account))
+    msg = parse(compile_message(mailing).render(recipient, account))
     assert msg["Subject"] == "Offer for Acme & Sons"
     assert msg["From"] == "Alice Sales <alice@sales.test>"
     assert msg["To"] == "Zoë Ng <zoe@acme.test>"
@@ -71,12 +73,12 @@ def test_headers(mailing, recipient, account):
 
 def test_mailto_unsubscribe_when_configured(mailing, recipient, account):
     MassmailSettings.objects.create(unsubscribe_mailto="unsubscribe@sales.test")
-    msg = parse(rendering.compile_message(mailing).render(recipient, account))
+    msg = parse(compile_message(mailing).render(recipient, account))
     assert msg["List-Unsubscribe"].endswith(", <mailto:unsubscribe@sales.test?subject=unsubscribe>")
 
 
 def test_multipart_alternative_with_text_from_html(mailing, recipient, account):
-    msg = parse(rendering.compile_message(mailing).render(recipient, account))
+    msg = parse(compile_message(mailing).render(recipient, account))
     assert msg.get_content_type() == "multipart/alternative"
     text, html = msg.get_payload()
     assert text.get_content_type() == "text/plain" and html.get_content_type() == "text/html"
@@ -97,7 +99,7 @@ def test_inline_images_and_attachments(mailing, recipient, account, settings, tm
     logo.file.save("logo.png", ContentFile(b"\x89PNG fake"))
     pdf = MessageAttachment(message=message, filename="offer.pdf", content_type="application/pdf")
     pdf.file.save("offer.pdf", ContentFile(b"%PDF-1.4 fake"))
-    msg = parse(rendering.compile_message(mailing).render(recipient, account))
+    msg = parse(compile_message(mailing).render(recipient, account))
     assert msg.get_content_type() == "multipart/mixed"
     alternative, attachment = msg.get_payload()
     assert alternative.get_content_type() == "multipart/alternative"
@@ -114,7 +116,7 @@ def test_no_header_injection_through_subject_names_or_display_name(alice, accoun
     mailing = Mailing.objects.create(owner=alice, message=message, recipient_type="companies")
     row = MailingRecipient.objects.create(mailing=mailing, company=company, email="evil@x.test")
     account.display_name = "Alice\r\nBcc: all@x.test"
-    raw = rendering.compile_message(mailing).render(row, account).as_bytes()
+    raw = compile_message(mailing).render(row, account).as_bytes()
     headers = raw.split(b"\r\n\r\n", 1)[0]
     assert b"\r\nBcc:" not in headers and b"\nX-Injected" not in headers
     assert msg_header(raw, "Subject") == "Hi Evil Bcc: victim@x.test X-Injected: 1"
@@ -127,11 +129,11 @@ def msg_header(raw, name):
 def test_address_with_a_line_break_is_refused(mailing, account, alice):
     row = MailingRecipient.objects.create(mailing=mailing, email="a@x.test\r\nBcc: b@x.test")
     with pytest.raises(rendering.RenderError):
-        rendering.compile_message(mailing).render(row, account)
+        compile_message(mailing).render(row, account)
 
 
 def test_compiled_once_and_rendered_without_queries(mailing, recipient, account, django_assert_num_queries):
-    compiled = rendering.compile_message(mailing)
+    compiled = compile_message(mailing)
     other = Lead.objects.create(
         first_name="Lee", company_name="Leeco", email="lee@x.test", owner=mailing.owner
     )
@@ -178,7 +180,7 @@ def test_non_ascii_and_long_subjects_are_encoded_words(alice, account):
     mailing = Mailing.objects.create(owner=alice, message=message, recipient_type="leads")
     lead = Lead.objects.create(owner=alice, email="l@x.test", company_name="Müller & Söhne")
     row = MailingRecipient.objects.create(mailing=mailing, lead=lead, email=lead.email)
-    raw = rendering.compile_message(mailing).render(row, account).as_bytes()
+    raw = compile_message(mailing).render(row, account).as_bytes()
     head = raw.split(b"\r\n\r\n", 1)[0]
     assert head.isascii() and max(len(line) for line in head.split(b"\r\n")) <= 998
     assert msg_header(raw, "Subject") == subject.replace("{{ company }}", "Müller & Söhne").strip()

@@ -4,9 +4,10 @@ import io
 
 import pytest
 
-from crm.models import CrmEmail, EmailTemplate
+from correspondence import reports as email_reports
+from correspondence.models import CrmEmail, EmailTemplate, TrackingEvent
 from massmail import reports
-from massmail.models import Mailing, MailingRecipient, Message, Suppression, TrackingEvent
+from massmail.models import Mailing, MailingRecipient, Message, Suppression
 
 SENT = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC)
 DAY = dt.timedelta(days=1)
@@ -85,7 +86,7 @@ def test_no_figures_no_division_by_zero(alice):
     message = Message.objects.create(owner=alice, subject="Empty", body="x")
     figures = reports.message_figures(message)
     assert figures.rate("opened") == 0.0
-    assert "No opens" in reports.svg_chart(figures.series)
+    assert "No opens" in email_reports.svg_chart(figures.series)
 
 
 def test_template_figures_of_one_to_one_email(alice):
@@ -105,7 +106,7 @@ def test_template_figures_of_one_to_one_email(alice):
     event("open", SENT + DAY, crm_email=opened)
     event("open", SENT + DAY, machine=True, crm_email=opened)
 
-    figures = reports.email_figures(template.emails.all())
+    figures = email_reports.email_figures(template.emails.all())
     assert (figures.sent, figures.delivered, figures.bounced, figures.opened, figures.replied) == (
         3,
         2,
@@ -114,11 +115,13 @@ def test_template_figures_of_one_to_one_email(alice):
         1,
     )
     assert (figures.opens, figures.machine_opens) == (1, 1)
-    assert [e.kind for e in reports.email_events(opened)] == ["open", "open"]
+    assert [e.kind for e in email_reports.email_events(opened)] == ["open", "open"]
 
 
 def test_csv_exports(mailing):
-    summary = list(csv.reader(io.StringIO(reports.figures_csv(reports.mailing_figures(mailing), "Spring"))))
+    summary = list(
+        csv.reader(io.StringIO(email_reports.figures_csv(reports.mailing_figures(mailing), "Spring")))
+    )
     assert summary[0] == ["report", "Spring"]
     assert ["opened", "3", f"{3 / 7:.4f}"] in summary
     assert ["2026-03-03", "0", "1"] in summary
@@ -131,7 +134,7 @@ def test_csv_exports(mailing):
 
 
 def test_chart_is_inline_svg(mailing):
-    svg = reports.svg_chart(reports.mailing_figures(mailing).series)
+    svg = email_reports.svg_chart(reports.mailing_figures(mailing).series)
     assert svg.startswith("<svg") and svg.count("<polyline") == 2
     assert "Opens (4) and clicks (2) per day, 2026-03-02 to 2026-03-04" in svg
 

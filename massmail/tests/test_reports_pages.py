@@ -2,8 +2,9 @@ import datetime as dt
 
 from django.urls import reverse
 
-from crm.models import Company, Contact, CrmEmail, EmailTemplate
-from massmail.models import Mailing, MailingRecipient, Message, TrackingEvent
+from correspondence.models import CrmEmail, EmailTemplate, TrackingEvent
+from crm.models import Company, Contact
+from massmail.models import Mailing, MailingRecipient, Message
 
 SENT = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC)
 

@@ -13,7 +13,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from crm.models import Company, Contact, CrmEmail
+from correspondence.models import CrmEmail
+from crm.models import Company, Contact
 from mailaccounts import imap_sync
 from mailaccounts.models import EmailAccount
 from mailaccounts.tests.imap_helpers import account, mail, mailbox, media_root  # noqa: F401 (fixtures)

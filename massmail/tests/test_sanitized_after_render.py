@@ -8,13 +8,13 @@ import pytest
 import time_machine
 from django.template import Context, Engine
 
-from crm import compose
-from crm.models import CrmEmail, EmailTemplate
-from crm.tests.mail_fixtures import *  # noqa: F403
-from crm.tests.mail_fixtures import account_on
+from correspondence import compose
+from correspondence.models import CrmEmail, EmailTemplate, Signature
+from correspondence.tests.mail_fixtures import *  # noqa: F403
+from correspondence.tests.mail_fixtures import account_on
+from mailkit.sanitizing import sanitize_html
 from massmail import previews
-from massmail.models import Message, Signature
-from massmail.sanitizing import sanitize_html
+from massmail.models import Message
 from massmail.sending import send_batch
 from massmail.tests.drip_helpers import drip_settings, make_account, make_mailing
 from testsupport.xss import PAYLOAD, live_script

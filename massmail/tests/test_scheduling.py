@@ -3,16 +3,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.conf import settings as django_settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from mailaccounts.accounts import local_today
 from mailaccounts.models import Access
 from massmail.models import MassmailSettings
 from massmail.scheduling import (
     batch_size,
     due_accounts,
     is_sending_time,
-    local_today,
     next_window_start,
     send_interval,
     sending_window,
@@ -73,16 +74,23 @@ def test_daylight_saving_days_have_the_right_length_and_local_hours():
 def test_the_counters_day_is_the_settings_day():
     cfg = settings_()
     # 23:30 UTC on Sunday is already Monday in Berlin.
-    assert local_today(cfg, datetime.datetime(2026, 11, 22, 23, 30, tzinfo=datetime.UTC)) == datetime.date(
-        2026, 11, 23
-    )
+    sunday_night = datetime.datetime(2026, 11, 22, 23, 30, tzinfo=datetime.UTC)
+    assert local_today(sunday_night, cfg.time_zone) == datetime.date(2026, 11, 23)
+
+
+@pytest.mark.django_db
+def test_one_today_for_counters_pacing_and_pages_reads_the_saved_time_zone():
+    # mailaccounts knows no MassmailSettings: massmail registers where the zone is read.
+    MassmailSettings.objects.create(time_zone="Europe/Berlin")
+    sunday_night = datetime.datetime(2026, 11, 22, 23, 30, tzinfo=datetime.UTC)
+    assert local_today(sunday_night) == datetime.date(2026, 11, 23)
 
 
 def test_pace_is_the_window_over_the_daily_limit():
     cfg = settings_()
     monday = datetime.date(2026, 11, 23)
     assert send_interval(cfg, 90, monday) == 9 * 3600 / 90
-    cfg.time_compression = 60
+    django_settings.DEMO_TIME_COMPRESSION = 60
     assert send_interval(cfg, 90, monday) == 9 * 3600 / 90 / 60
     assert batch_size(360.0) == 1  # slower than a tick: one message per batch
     assert batch_size(0.5) == 10  # a tick of 5 s carries 10 messages

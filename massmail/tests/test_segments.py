@@ -7,9 +7,10 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from crm.models import Company, Contact, CrmEmail, Lead, Tag
+from correspondence.models import CrmEmail, TrackingEvent
+from crm.models import Company, Contact, Lead, Tag
 from massmail import segments
-from massmail.models import Mailing, MailingRecipient, Message, Segment, Suppression, TrackingEvent
+from massmail.models import Mailing, MailingRecipient, Message, Segment, Suppression
 from massmail.tests.drip_helpers import BODY, make_mailing
 
 pytestmark = pytest.mark.django_db

@@ -57,6 +57,8 @@ def celery_worker(queue, tmp_path, concurrency=2, env=None):
         "DATABASE_URL": database_url(),
         "CELERY_BROKER_URL": BROKER,
         "CELERY_TASK_DEFAULT_QUEUE": queue,
+        # The test's pace (a setting of the demo) reaches the worker through its environment.
+        "DEMO_TIME_COMPRESSION": str(settings.DEMO_TIME_COMPRESSION),
         **(env or {}),
     }
     with process_group(
