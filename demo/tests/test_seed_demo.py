@@ -16,8 +16,10 @@ def test_seed_demo_creates_users_of_every_role_and_records(capsys):
     assert Company.objects.count() >= 100 and Contact.objects.count() >= 200 and Lead.objects.count() >= 100
     assert Company.objects.filter(is_vip=True).exists()
     sales = User.objects.get(username="sales.east")
-    password = next(line.split()[1] for line in out.splitlines() if line.strip().startswith("sales.east "))
-    assert sales.check_password(password)
+    line = next(line for line in out.splitlines() if line.strip().startswith("sales.east "))
+    assert sales.check_password(line.split()[1])
+    assert line.endswith("Sales managers, East"), "each user is printed with its role"
+    assert any(line.strip().startswith("admin ") and "superuser" in line for line in out.splitlines())
 
 
 def test_seed_demo_is_idempotent():

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from demo.seeding import seed_records, seed_users
+from demo.seeding import DEMO_USERS, seed_records, seed_users
 
 
 class Command(BaseCommand):
@@ -15,5 +15,7 @@ class Command(BaseCommand):
             + " (existing ones kept)."
         )
         self.stdout.write("Demo users (passwords are new on every run):")
-        for username, password in passwords.items():
-            self.stdout.write(f"  {username:<12} {password}")
+        for spec in DEMO_USERS:
+            role = "superuser (/admin/)" if spec.superuser else spec.role.value
+            where = f", {spec.department}" if spec.department else ""
+            self.stdout.write(f"  {spec.username:<12} {passwords[spec.username]:<14} {role}{where}")
