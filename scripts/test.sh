@@ -25,8 +25,7 @@ echo "== ruff"
 echo "== layers (import-linter: .importlinter)"
 .venv/bin/lint-imports
 echo "== migrations"
-# A development check: DEBUG on, so production-only system checks (no FIELD_ENCRYPTION_KEY) stay quiet.
-DEBUG=1 .venv/bin/python manage.py makemigrations --check --dry-run
+.venv/bin/python manage.py makemigrations --check --dry-run
 echo "== pytest"
 .venv/bin/python -m pytest -n "${TEST_WORKERS:-2}" "$@"
 if [ "$#" -eq 0 ]; then

@@ -41,6 +41,21 @@ def test_debug_is_off_unless_set():
     assert result.returncode != 0 and "SECRET_KEY is not set" in result.stderr
 
 
+def test_makemigrations_needs_no_configuration(tmp_path):
+    unset = ("SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE", "FIELD_ENCRYPTION_KEY")
+    environment = {k: v for k, v in os.environ.items() if k not in unset}
+    environment["DATABASE_URL"] = f"sqlite:///{tmp_path / 'bare.sqlite3'}"
+    result = subprocess.run(
+        [sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No changes detected" in result.stdout
+
+
 def production_environment(**extra):
     """Only what the README says production must set; nothing else of the machine's."""
     return {
