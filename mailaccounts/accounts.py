@@ -99,7 +99,7 @@ def local_today(now: datetime.datetime | None = None, time_zone: str | None = No
 
 def start_of_today(time_zone: str | None = None) -> datetime.datetime:
     zone = counter_zone(time_zone)
-    return datetime.datetime.combine(local_today(time_zone=time_zone), datetime.time(), tzinfo=zone)
+    return datetime.datetime.combine(timezone.now().astimezone(zone).date(), datetime.time(), tzinfo=zone)
 
 
 def count_sent(account_id, now=None):

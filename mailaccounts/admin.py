@@ -9,7 +9,7 @@ fields of forms.SUPERUSER_FIELDS) and re-connects them ("Save and test connectio
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
+from django.db.models import DateField, Prefetch, Value
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -89,6 +89,8 @@ class AccountAdminMixin:
             .get_queryset(request)
             .select_related("owner")
             .prefetch_related(Prefetch("notifications", queryset=recent, to_attr="recent_notifications"))
+            # "Today" of the counters, read once per list rather than once per row.
+            .annotate(counter_today=Value(local_today(), output_field=DateField()))
         )
 
     def get_form(self, request, obj=None, **kwargs):
@@ -189,7 +191,7 @@ class AccountAdminMixin:
 
     @admin.display(description="Sent today")
     def sent_today_display(self, obj):
-        sent = obj.sent_on(local_today())
+        sent = obj.sent_on(obj.counter_today)
         percent = min(100, round(100 * sent / obj.daily_limit)) if obj.daily_limit else 100
         return format_html(
             '{} / {} <span class="progress" role="img" aria-label="{}% of the daily limit">'
