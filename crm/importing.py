@@ -85,8 +85,9 @@ def last_import(user):
 # --- the file and its mapping -------------------------------------------------------------
 
 
-def open_job_table(job, path):
-    return open_table(path, is_header=is_header_row(job.kind, remembered_mapping(job.user, job.kind)))
+def open_job_table(job, path, remembered):
+    """The job's file as a table; `remembered` (the user's last mapping) helps find the header."""
+    return open_table(path, is_header=is_header_row(job.kind, remembered))
 
 
 @dataclass
@@ -112,9 +113,10 @@ class Inspection:
 
 def inspect(job, path, mapping=None):
     """Headers, the mapping (given, else detected), and the first rows with their problems."""
-    with open_job_table(job, path) as table:
+    remembered = remembered_mapping(job.user, job.kind)
+    with open_job_table(job, path, remembered) as table:
         if mapping is None:
-            mapping = detect_mapping(table.headers, job.kind, remembered_mapping(job.user, job.kind))
+            mapping = detect_mapping(table.headers, job.kind, remembered)
         mapping = clean_mapping(mapping, table.headers, job.kind)
         rows = _Rows(job, table.headers, mapping)
         preview = []
@@ -524,8 +526,9 @@ def run_import(job, path):
     ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING, progress=0)
     writer = _Writer(job)
     try:
-        with open_job_table(job, path) as table:
-            detected = detect_mapping(table.headers, job.kind, remembered_mapping(job.user, job.kind))
+        remembered = remembered_mapping(job.user, job.kind)
+        with open_job_table(job, path, remembered) as table:
+            detected = detect_mapping(table.headers, job.kind, remembered)
             mapping = clean_mapping(with_given(detected, job.mapping), table.headers, job.kind)
             job.mapping = mapping
             rows = _Rows(job, table.headers, mapping)
