@@ -37,8 +37,7 @@ class ExportAdminMixin:
         ]
 
     def changelist_view(self, request, extra_context=None):
-        url = reverse(f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_export")
-        extra_context = {**(extra_context or {}), "export_url": url}
+        extra_context = {**(extra_context or {}), "export_url": self._export_url("export")}
         return super().changelist_view(request, extra_context)
 
     def export_view(self, request):
@@ -47,11 +46,10 @@ class ExportAdminMixin:
         format = request.POST.get("format")
         if format not in exporting.FORMATS:
             return HttpResponseBadRequest("Choose CSV or XLSX.")
-        if (
-            self.get_changelist_instance(request).get_queryset(request).count()
-            <= settings.EXPORT_BACKGROUND_ROWS
-        ):
-            return exporting.export_response(self, request, format)
+        # The list as the user sees it: built (and counted) once, then exported.
+        changelist = self.get_changelist_instance(request)
+        if changelist.result_count <= settings.EXPORT_BACKGROUND_ROWS:
+            return exporting.export_response(self, request, format, changelist.queryset)
         job = exporting.queue_export(self, request, format)
         transaction.on_commit(lambda: tasks.run_export.delay(job.pk))
         return HttpResponseRedirect(self._export_url("export_job", job.pk))

@@ -48,16 +48,17 @@ class _Echo:
         return value
 
 
-def csv_response(rows, filename):
-    """A streamed CSV download of `rows` (lists), formula-safe, UTF-8 with BOM for Excel."""
+def csv_lines(rows):
+    """The CSV text of `rows` (lists), line by line: formula-safe, a BOM first for Excel."""
     writer = csv.writer(_Echo())
+    yield "\ufeff"
+    for row in rows:
+        yield writer.writerow([formula_safe(cell) for cell in row])
 
-    def lines():
-        yield "\ufeff"
-        for row in rows:
-            yield writer.writerow([formula_safe(cell) for cell in row])
 
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+def csv_response(rows, filename):
+    """A streamed CSV download of `rows`."""
+    response = StreamingHttpResponse(csv_lines(rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
@@ -147,10 +148,8 @@ def run_export(job_id):
         if job.format == "xlsx":
             write_xlsx(counted, spool)
         else:
-            text = io.TextIOWrapper(spool, encoding="utf-8-sig", newline="")
-            writer = csv.writer(text)
-            for row in counted:
-                writer.writerow([formula_safe(cell) for cell in row])
+            text = io.TextIOWrapper(spool, encoding="utf-8", newline="")
+            text.writelines(csv_lines(counted))
             text.flush()
             text.detach()
         spool.seek(0)
