@@ -28,7 +28,8 @@ SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-# The demo (scripts/demo.sh sets it): routes the local mail sink's pages. Never in production.
+# The demo (scripts/demo.sh sets it): installs the demo app (seed data, the local SMTP sink and
+# its pages, time compression) and routes the sink's pages. Never in production.
 DEMO = env.bool("DEMO", default=False)
 
 # --- HTTPS (production defaults): a SITE_URL on https turns on what `check --deploy` asks for.
@@ -68,9 +69,6 @@ INSTALLED_APPS = [
     "massmail",
     "axes",
 ]
-# The demo (seed data, the local SMTP sink and its pages, time compression) is installed only
-# when the demo runs: scripts/demo.sh sets DEMO=1.
-DEMO = env.bool("DEMO", default=False)
 if DEMO:
     INSTALLED_APPS.append("demo")
 # Demo only: the drip's pacing interval is divided by this (scripts/demo.sh: 600). 1 in production.

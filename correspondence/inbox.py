@@ -111,6 +111,11 @@ def conversation_of(user, key):
     )
 
 
+def shared_account(emails):
+    """The shared mailbox a conversation's messages came through, or None."""
+    return next((e.account for e in emails if e.account_id and e.account.is_shared), None)
+
+
 # A stored message is shown in its own document, inside an <iframe> with this sandbox: no
 # script, no same-origin access (so nothing in it can act as the reader), links open in a new
 # tab. The document's own Content-Security-Policy repeats the sandbox (for the URL opened
@@ -232,7 +237,7 @@ def route_new_mail(now=None, limit=500):
         too_old = email.date is not None and email.date < now - timedelta(days=NEWS_DAYS)
         if account is None or email.is_auto_reply or too_old:
             continue
-        key = email.thread_key or email.message_id or str(email.pk)
+        key = email.thread_key  # always stored (CrmEmail.save)
         earlier = (
             CrmEmail.objects.filter(thread_key=key, account=account, assigned_to__isnull=False)
             .exclude(pk=email.pk)

@@ -144,7 +144,7 @@ def thread_view(request):
     emails = inbox.conversation_of(request.user, key)
     if not emails:
         raise Http404("No such conversation, or not yours to see.")
-    shared = next((e.account for e in emails if e.account_id and e.account.is_shared), None)
+    shared = inbox.shared_account(emails)
     form = (
         AssignForm(members=inbox.members_of(shared), initial={"user": emails[-1].assigned_to})
         if shared
@@ -179,7 +179,7 @@ def mark_read(request):
 def assign_view(request):
     key = request.POST.get("key", "")
     emails = inbox.conversation_of(request.user, key)
-    shared = next((e.account for e in emails if e.account_id and e.account.is_shared), None)
+    shared = inbox.shared_account(emails)
     if shared is None:
         raise Http404("Not a conversation of a shared mailbox.")
     form = AssignForm(request.POST, members=inbox.members_of(shared))
