@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from correspondence.models import Signature
+from correspondence.models import EmailTemplateQuerySet, Signature
 from crm.files import RandomName
 from crm.models import LogEntry
 from crm.roles import Role, role_of
@@ -387,15 +387,12 @@ class MassmailSettings(models.Model):
         return cls.objects.filter(pk=1).first() or cls(pk=1)
 
 
-class SegmentQuerySet(models.QuerySet):
+class SegmentQuerySet(EmailTemplateQuerySet):
+    """Own or shared, as templates are; a segment's user needs a CRM role."""
+
     def visible_to(self, user):
         """A user's own segments and the shared ones (whose records each user sees in their scope)."""
-        if role_of(user) is None:
-            return self.none()
-        return self.filter(Q(owner=user) | Q(is_shared=True))
-
-    def editable_by(self, user):
-        return self if user.is_superuser else self.filter(owner=user)
+        return self.none() if role_of(user) is None else super().visible_to(user)
 
 
 class Segment(models.Model):

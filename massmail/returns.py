@@ -164,8 +164,11 @@ def apply_complaint(returned: Returned, account) -> bool:
 
 def complaint_rate(mailing) -> tuple[int, int]:
     """(complaints, sends) of a mailing."""
-    rows = MailingRecipient.objects.filter(mailing=mailing)
-    return rows.exclude(complained_at=None).count(), rows.exclude(sent_at=None).count()
+    figures = MailingRecipient.objects.filter(mailing=mailing).aggregate(
+        complaints=Count("pk", filter=Q(complained_at__isnull=False)),
+        sends=Count("pk", filter=Q(sent_at__isnull=False)),
+    )
+    return figures["complaints"], figures["sends"]
 
 
 def pause_if_complaints_too_many(mailing) -> bool:

@@ -14,11 +14,11 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from correspondence.models import CrmEmail, TrackingEvent
-from crm.models import Company, Contact, Lead
+from massmail.mailings import FOREIGN_KEY, recipient_types
 from massmail.models import MailingRecipient, RecipientType, Suppression
 
-MODELS = {RecipientType.COMPANIES: Company, RecipientType.CONTACTS: Contact, RecipientType.LEADS: Lead}
-LINK = {RecipientType.COMPANIES: "company", RecipientType.CONTACTS: "contact", RecipientType.LEADS: "lead"}
+MODELS = {kind: model for model, kind in recipient_types().items()}
+LINK = FOREIGN_KEY
 FILTER_NAMES = (
     "owner",
     "department",
