@@ -80,7 +80,7 @@ def states_of(mailings, now=None):
         state = MailingState(**figures.get(mailing.pk, {}), time_zone=str(zone(cfg)))
         if mailing.status in WAITING and state.to_send:
             if mailing.owner_id not in limits:
-                accounts = carrying_accounts(mailing.owner)
+                accounts = carrying_accounts(mailing.owner, cfg)
                 limits[mailing.owner_id] = [(a.daily_limit, a.sent_today) for a in accounts if a.usable]
             start = max(now, mailing.start_at) if mailing.start_at else now
             state.finish = forecast.expected_finish(cfg, state.to_send, limits[mailing.owner_id], start)

@@ -50,9 +50,9 @@ class _Undo(Exception):
     pass
 
 
-def carrying_accounts(owner):
-    """The mailing accounts that would carry the owner's mailing, with their limits (one query)."""
-    cfg = MassmailSettings.load()
+def carrying_accounts(owner, cfg):
+    """The mailing accounts that would carry the owner's mailing, with their limits (one query);
+    `cfg` is the MassmailSettings whose day the counters are read in."""
     today = local_today(time_zone=cfg.time_zone)
     return [
         AccountLine(a.email, a.daily_limit, a.sent_on(today), a.is_main, not a.needs_reconnect)
@@ -83,9 +83,10 @@ def review(owner, message, recipients, start=None):
     audience = measure_audience(owner, recipients)
     result.not_allowed = audience.not_allowed
     result.duplicates = max(audience.allowed - result.recipients, 0)
-    result.accounts = carrying_accounts(owner)
+    cfg = MassmailSettings.load()
+    result.accounts = carrying_accounts(owner, cfg)
     result.finish = forecast.expected_finish(
-        MassmailSettings.load(),
+        cfg,
         result.to_send,
         [(a.daily_limit, a.sent_today) for a in result.accounts if a.usable],
         start or timezone.now(),
