@@ -418,7 +418,7 @@ class MailingAdmin(ExportAdminMixin, ScopedAdmin):
             "accounts": previews.mailing_accounts_by_owner([mailing.owner_id])[mailing.owner_id],
             "notifications": mailing.notifications.all()[:100],
             "returned": returns.returned_counts(mailing),
-            "time_zone": MassmailSettings.load().time_zone or "UTC",
+            "time_zone": state.time_zone,
         }
 
     def get_urls(self):
