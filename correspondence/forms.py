@@ -55,7 +55,8 @@ class ComposeForm(forms.Form):
     body = forms.CharField(
         required=False,
         widget=BodyEditor(attrs={"rows": 14, "cols": 80}),
-        help_text="Insert variable fills in the recipient's details when the email is sent.",
+        help_text="“Insert variable” fills in the recipient's details when the email is sent. "
+        "The <> button shows the HTML.",
     )
     signature = forms.ModelChoiceField(queryset=None, required=False)
     attachments = MultipleFileField(required=False)
@@ -100,6 +101,10 @@ class EmailTemplateForm(forms.ModelForm):
         model = EmailTemplate
         fields = ["name", "subject", "body", "is_shared"]
         widgets = {"body": BodyEditor(attrs={"rows": 14, "cols": 80})}
+        help_texts = {
+            "body": "“Insert variable” fills in the details of the record the email is about. "
+            "The <> button shows the HTML."
+        }
 
     def clean_body(self):
         # Stored clean like every body; the compose page shows it when it is inserted.
@@ -147,3 +152,7 @@ class SignatureForm(TemplateFormMixin, forms.ModelForm):
         model = Signature
         fields = ["name", "body"]
         widgets = {"body": BodyEditor(attrs={"rows": 8, "cols": 90})}
+        help_texts = {
+            "body": "Added under messages and emails. “Insert variable” adds your name or address "
+            "(or the recipient's details) when the mail is sent. The <> button shows the HTML."
+        }

@@ -18,6 +18,11 @@ class MessageForm(TemplateFormMixin, forms.ModelForm):
         model = Message
         fields = ["name", "subject", "body", "signature"]
         widgets = {"body": BodyEditor(attrs={"rows": 16, "cols": 90}, unsubscribe_link=True)}
+        help_texts = {
+            "body": "“Insert variable” fills in each recipient's details when the mail is sent. "
+            "The unsubscribe link is required: the “Unsubscribe link” button adds it. "
+            "The <> button shows the HTML."
+        }
 
     def clean_subject(self):
         subject = self.cleaned_data["subject"]

@@ -38,9 +38,7 @@ def inline_scripts(page):
 
 
 @pytest.mark.parametrize("form", BODY_FORMS)
-def test_every_body_form_renders_the_editor_from_static_files_without_inline_script(
-    client, alice, form
-):
+def test_every_body_form_renders_the_editor_from_static_files_without_inline_script(client, alice, form):
     client.force_login(alice)
     page = client.get(BODY_FORMS[form]).content.decode()
     assert toolbar_of(page)["variables"]

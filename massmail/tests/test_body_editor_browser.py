@@ -80,8 +80,8 @@ def test_the_unsubscribe_button_puts_a_working_link_in_the_sent_mail(page, live_
 def test_the_source_view_round_trips_html(page, live_server, alice):
     editor, problems = open_new_message(page, live_server, alice)
     source = (
-        '<h2>Spring</h2><p>Dear {{ first_name }}, <strong>new</strong> prices:</p>'
-        '<ul><li><p>tea</p></li><li><p>coffee</p></li></ul>'
+        "<h2>Spring</h2><p>Dear {{ first_name }}, <strong>new</strong> prices:</p>"
+        "<ul><li><p>tea</p></li><li><p>coffee</p></li></ul>"
         '<p><a href="https://shop.test/spring">the shop</a> · <a href="{{ unsubscribe_url }}">Unsubscribe</a></p>'
     )
     editor.get_by_role("button", name="edit HTML").click()
