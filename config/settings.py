@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_prometheus",
+    # The editor of mail bodies: its static files (correspondence/editor.py).
+    "django_prose_editor",
     "crm",
     "mailaccounts",
     "correspondence",

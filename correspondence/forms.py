@@ -1,6 +1,7 @@
 from django import forms
 
 from correspondence.compose import parse_addresses
+from correspondence.editor import BodyEditor
 from correspondence.models import EmailTemplate, Signature
 from mailaccounts.models import EmailAccount
 from mailkit.rendering import validate_template
@@ -53,8 +54,9 @@ class ComposeForm(forms.Form):
     )
     body = forms.CharField(
         required=False,
-        widget=forms.Textarea(attrs={"rows": 14, "cols": 80}),
-        help_text="HTML. Variables as in mailings, e.g. {{ first_name }}.",
+        widget=BodyEditor(attrs={"rows": 14, "cols": 80}),
+        help_text="“Insert variable” fills in the recipient's details when the email is sent. "
+        "The <> button shows the HTML.",
     )
     signature = forms.ModelChoiceField(queryset=None, required=False)
     attachments = MultipleFileField(required=False)
@@ -98,7 +100,15 @@ class EmailTemplateForm(forms.ModelForm):
     class Meta:
         model = EmailTemplate
         fields = ["name", "subject", "body", "is_shared"]
-        widgets = {"body": forms.Textarea(attrs={"rows": 14, "cols": 80})}
+        widgets = {"body": BodyEditor(attrs={"rows": 14, "cols": 80})}
+        help_texts = {
+            "body": "“Insert variable” fills in the details of the record the email is about. "
+            "The <> button shows the HTML."
+        }
+
+    def clean_body(self):
+        # Stored clean like every body; the compose page shows it when it is inserted.
+        return sanitize_html(self.cleaned_data.get("body", ""))
 
     def clean(self):
         data = super().clean()
@@ -141,4 +151,8 @@ class SignatureForm(TemplateFormMixin, forms.ModelForm):
     class Meta:
         model = Signature
         fields = ["name", "body"]
-        widgets = {"body": forms.Textarea(attrs={"rows": 8, "cols": 90})}
+        widgets = {"body": BodyEditor(attrs={"rows": 8, "cols": 90})}
+        help_texts = {
+            "body": "Added under messages and emails. “Insert variable” adds your name or address "
+            "(or the recipient's details) when the mail is sent. The <> button shows the HTML."
+        }

@@ -4,6 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from correspondence.editor import BodyEditor
 from correspondence.forms import TemplateFormMixin
 from crm.models import Industry, Tag
 from mailkit.headers import has_line_break
@@ -16,7 +17,12 @@ class MessageForm(TemplateFormMixin, forms.ModelForm):
     class Meta:
         model = Message
         fields = ["name", "subject", "body", "signature"]
-        widgets = {"body": forms.Textarea(attrs={"rows": 16, "cols": 90})}
+        widgets = {"body": BodyEditor(attrs={"rows": 16, "cols": 90}, unsubscribe_link=True)}
+        help_texts = {
+            "body": "“Insert variable” fills in each recipient's details when the mail is sent. "
+            "The unsubscribe link is required: the “Unsubscribe link” button adds it. "
+            "The <> button shows the HTML."
+        }
 
     def clean_subject(self):
         subject = self.cleaned_data["subject"]

@@ -21,7 +21,11 @@ def test_write_email_from_a_request_page_reaches_the_server(
     assert page.input_value("#id_to") == "jane@acme.test"
     page.fill("#id_cc", "boss@acme.test")
     page.fill("#id_subject", "Your quote")
-    page.fill("#id_body", "<p>Dear {{ first_name }}, the quote is attached.</p>")
+    page.locator(".field-body .tiptap").click()
+    page.keyboard.type("Dear ")
+    page.get_by_label("Insert a variable").select_option(label="First name")
+    page.keyboard.type(", the quote is attached.")
+    assert page.locator(".body-editor__unsubscribe").count() == 0, "one-to-one mail has no unsubscribe link"
     page.check("#id_read_receipt")
     attachment = tmp_path / "quote.txt"
     attachment.write_text("40 seats: 4,000 EUR")

@@ -40,9 +40,15 @@ def test_open_a_conversation_mark_it_read_and_reply(page, live_server, alice, ja
     page.click("button:text('Reply')")
     page.wait_for_url("**/crm/mail/drafts/*/")
     assert page.input_value("#id_to") == "jane@acme.test"
-    page.fill("#id_body", "<p>Twelve.</p>")
+    # The body is the editor, the quoted message already in it: the answer goes on top.
+    body = page.locator(".field-body .tiptap")
+    body.press("Control+Home")
+    page.keyboard.type("Twelve.")
+    page.keyboard.press("Enter")
     page.click("button[value=send]")
     page.wait_for_selector(".messagelist")
     message = smtp_sink.wait_for(1)[0].message
     assert message["In-Reply-To"] == "<q1@acme.test>"
     assert message["Subject"] == "Re: Seats?"
+    sent = message.get_body(("html",)).get_content()
+    assert sent.index("Twelve.") < sent.index("<blockquote>") < sent.index("How many seats are left?")

@@ -36,7 +36,7 @@ def stored_payloads(alice, jane, quote_request, smtp_sink):
         html=RAW,  # as a raw form could store it: never sanitized
     )
     signature = Signature.objects.create(owner=alice, name="sig", body=RAW)
-    EmailTemplate.objects.create(owner=alice, name="tpl", subject="Offer", body=RAW)
+    template = EmailTemplate.objects.create(owner=alice, name="tpl", subject="Offer", body=RAW)
     reply = compose.reply_draft(alice, imported)
     reply.signature = signature
     reply.save()
@@ -53,6 +53,7 @@ def stored_payloads(alice, jane, quote_request, smtp_sink):
         reverse("crm:massmail_message_change", args=[message.pk]),
         reverse("crm:correspondence_signature_change", args=[signature.pk]),
         reverse("mail:templates"),
+        reverse("mail:template_edit", args=[template.pk]),  # the body in the editor
         reverse("mail:compose_edit", args=[forward.pk]),
     ]
 
