@@ -382,13 +382,21 @@ class MailingAdmin(ExportAdminMixin, ScopedAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        # A done mailing (finished, or cancelled before it started) is a record of what was
+        # sent: its page is read only, without Save, and a POST to it is refused.
+        done = obj is not None and obj.status == Mailing.Status.DONE
+        return not done and super().has_change_permission(request, obj)
+
+    def heading(self, obj):
+        return f"Mailing #{obj.pk}: {obj.name}" if obj.name else str(obj)
+
     def add_view(self, request, form_url="", extra_context=None):
         return HttpResponseRedirect(reverse("crm:massmail_mailing_create"))
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         mailing = self.get_object(request, object_id)
         context = {
-            "title": f"Mailing #{mailing.pk}: {mailing}",
             "show_save_and_add_another": False,
             **(extra_context or {}),
             **self.recipients_context(request, mailing),
