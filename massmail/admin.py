@@ -414,6 +414,7 @@ class MailingAdmin(ExportAdminMixin, ScopedAdmin):
         counts = dict(mailing.recipients.values_list("status").annotate(n=Count("id")).order_by())
         page = Paginator(rows, 50).get_page(request.GET.get("p"))
         state = live.state_of(mailing)
+        failed = counts.get(MailingRecipient.Status.FAILED, 0)
         return {
             "mailing": mailing,
             "page_obj": page,
@@ -423,6 +424,9 @@ class MailingAdmin(ExportAdminMixin, ScopedAdmin):
             ],
             "progress_html": progress_html(mailing, state),
             "may_edit": Mailing.objects.editable_by(request.user).filter(pk=mailing.pk).exists(),
+            "failed_count": failed,
+            # A done mailing without failed rows has nothing left to do: no empty bar of buttons.
+            "has_actions": mailing.is_running or mailing.is_scheduled or mailing.is_stopped or failed,
             "accounts": previews.mailing_accounts_by_owner([mailing.owner_id])[mailing.owner_id],
             "notifications": mailing.notifications.all()[:100],
             "returned": returns.returned_counts(mailing),

@@ -4,7 +4,8 @@ what was sent: its page shows it without Save or an editable name, and refuses a
 import pytest
 from django.urls import reverse
 
-from massmail.models import Mailing, Message
+from crm.models import Company
+from massmail.models import Mailing, MailingRecipient, Message
 
 pytestmark = pytest.mark.django_db
 
@@ -48,3 +49,14 @@ def test_a_mailing_that_is_not_done_can_still_be_renamed(client, alice, message)
     client.post(url, {"name": "Renamed", "_save": "Save"})
     paused.refresh_from_db()
     assert paused.name == "Renamed"
+
+
+def test_a_done_mailing_offers_only_what_is_left_to_do(client, alice, message):
+    done = mailing_of(alice, message, Mailing.Status.DONE)
+    client.force_login(alice)
+    url = reverse("crm:massmail_mailing_change", args=[done.pk])
+    assert "mailing-actions" not in client.get(url).content.decode()  # no empty bar of buttons
+    company = Company.objects.create(full_name="Acme", email="info@acme.test", owner=alice)
+    MailingRecipient.objects.create(mailing=done, company=company, email=company.email, status="failed")
+    html = client.get(url).content.decode()
+    assert 'value="Restart 1 failed"' in html and 'value="Pause"' not in html
