@@ -208,9 +208,7 @@ def choose_assignee(account, email, now):
     grants = account.grants.filter(access__in=READ_ACCESS, user__is_active=True)
     if strategy == "territory":
         country = _territory(email)
-        grants = [
-            g for g in grants if country and country in _countries(g)
-        ]
+        grants = [g for g in grants if country and country in _countries(g)]
     elif strategy == "product":
         tags = _products(email)
         grants = grants.filter(products__in=tags).distinct() if tags else grants.none()
