@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.html import escape, linebreaks
 
 from correspondence.models import CrmEmail, Notification
+from crm.countries import canonical_country
 from crm.models import User
 from mailaccounts.models import READ_ACCESS, EmailAccount, ImapFolder
 from mailaccounts.smtp import AccountMailer
@@ -182,8 +183,13 @@ def assign(key, assignee, by=None, account=None):
 def _territory(email):
     for record in (email.company, email.contact and email.contact.company, email.lead, email.contact):
         if record is not None and record.country:
-            return record.country.strip().lower()
+            return canonical_country(record.country).casefold()
     return ""
+
+
+def _countries(grant):
+    # A grant's territory is typed ("USA, uk, Deutschland"); records hold the list's names.
+    return {canonical_country(c).casefold() for c in grant.countries.split(",") if c.strip()}
 
 
 def _products(email):
@@ -202,9 +208,7 @@ def choose_assignee(account, email, now):
     grants = account.grants.filter(access__in=READ_ACCESS, user__is_active=True)
     if strategy == "territory":
         country = _territory(email)
-        grants = [
-            g for g in grants if country and country in {c.strip().lower() for c in g.countries.split(",")}
-        ]
+        grants = [g for g in grants if country and country in _countries(g)]
     elif strategy == "product":
         tags = _products(email)
         grants = grants.filter(products__in=tags).distinct() if tags else grants.none()

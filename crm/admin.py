@@ -28,7 +28,6 @@ class CompanyAdmin(ImportAdminMixin, RecordAdmin):
     list_filter = ["is_vip", "massmail", "industry", "country", "tags"]
     search_fields = ["full_name", "email", "city"]
     list_select_related = ["owner"]
-    filter_horizontal = ["tags"]
 
 
 class ContactAdmin(ImportAdminMixin, RecordAdmin):
@@ -37,7 +36,6 @@ class ContactAdmin(ImportAdminMixin, RecordAdmin):
     search_fields = ["first_name", "last_name", "email", "company__full_name"]
     list_select_related = ["owner", "company"]
     autocomplete_fields = ["company"]
-    filter_horizontal = ["tags"]
     ordering = ["last_name", "first_name"]
 
 
@@ -46,7 +44,6 @@ class LeadAdmin(ImportAdminMixin, RecordAdmin):
     list_filter = ["is_vip", "massmail", "industry", "country", "tags"]
     search_fields = ["first_name", "last_name", "email", "company_name"]
     list_select_related = ["owner"]
-    filter_horizontal = ["tags"]
 
 
 class TicketedAdmin(RecordAdmin):

@@ -24,6 +24,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from crm.column_mapping import FIELDS, clean_mapping, detect_mapping, is_header_row, with_given
+from crm.countries import canonical_country
 from crm.models import Company, Contact, Department, ImportJob, ImportRow, Industry, Lead, Tag, User
 from crm.roles import Role, role_of
 from crm.tables import NotATable, open_table
@@ -259,6 +260,8 @@ class _Rows:
                 validate_email(values["email"])
             except ValidationError:
                 raise ValueError(f"not an email address: {values['email'][:100]!r}") from None
+        if "country" in values:  # "DE", "germany", "Deutschland": the list's "Germany"
+            values["country"] = canonical_country(values["country"])
         if "industry" in values:
             values["industry"] = self.industries.get(values["industry"].casefold(), Industry.OTHER)
         if "website" in values:

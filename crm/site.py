@@ -6,8 +6,11 @@ from django.contrib.auth import get_user_model
 from django.db import models
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.text import capfirst
 
+from crm.countries import CountryChoiceField
 from crm.roles import Role, role_of
+from crm.widgets import CheckboxList
 
 
 class CrmSite(admin.AdminSite):
@@ -21,6 +24,11 @@ class CrmSite(admin.AdminSite):
     def has_permission(self, request):
         user = request.user
         return user.is_active and user.is_staff and (user.is_superuser or role_of(user) is not None)
+
+    def each_context(self, request):
+        # Each app here has one or two models, so the admin's app level in the breadcrumbs said
+        # the same twice ("Home › Email accounts › Email accounts"): templates/admin/ drops it.
+        return {**super().each_context(request), "flat_breadcrumbs": True}
 
 
 class SuperuserAdminSite(admin.AdminSite):
@@ -70,13 +78,31 @@ class ScopedAdmin(admin.ModelAdmin):
 
     Its forms' choice lists (foreign keys, many-to-many) offer only what the user may see;
     autocompletes ask the related model's own ScopedAdmin, whose rows are scoped the same way.
+    Many-to-many fields are checkbox lists (no Ctrl-click). Headings say what the page is:
+    "Contacts" on the list, the record's name on its page.
     """
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         return super().formfield_for_foreignkey(db_field, request, **_scoped(kwargs, db_field, request))
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
+        searched = [*self.get_autocomplete_fields(request), *self.raw_id_fields]
+        if db_field.name not in searched:
+            kwargs.setdefault("widget", CheckboxList)
         return super().formfield_for_manytomany(db_field, request, **_scoped(kwargs, db_field, request))
+
+    def changelist_view(self, request, extra_context=None):
+        title = capfirst(self.opts.verbose_name_plural)
+        return super().changelist_view(request, {"title": title, **(extra_context or {})})
+
+    def heading(self, obj):
+        """The heading of a record's page."""
+        return str(obj)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:  # the admin's "Change contact" over the name, as one heading
+            context.update(title=self.heading(obj), subtitle=None)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_queryset(self, request):
         qs = self.model.objects.visible_to(request.user)
@@ -140,6 +166,17 @@ class OwnedRecordAdmin(ScopedAdmin):
         if role is Role.COMPANY_MANAGER:
             filters.insert(1, "department")
         return filters
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "country":
+            return CountryChoiceField(label=capfirst(db_field.verbose_name))
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if obj is not None and "country" in form.base_fields:
+            form.base_fields["country"].keep(obj.country)  # a country typed before the list
+        return form
 
     def get_exclude(self, request, obj=None):
         if request.user.is_superuser or role_of(request.user) is not Role.SALES_MANAGER:

@@ -9,6 +9,7 @@ fields of forms.SUPERUSER_FIELDS) and re-connects them ("Save and test connectio
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import DateField, Prefetch, Value
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -21,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from crm.roles import Role, role_of
 from crm.site import ScopedAdmin, crm_site
+from crm.widgets import CheckboxList
 from mailaccounts import connection_test, oauth, usage
 from mailaccounts.accounts import local_today, notify_account, save_account
 from mailaccounts.destinations import may_reach_private
@@ -37,6 +39,7 @@ class AccountGrantInline(admin.TabularInline):
     model = AccountGrant
     extra = 0
     autocomplete_fields = ["user"]
+    formfield_overrides = {models.ManyToManyField: {"widget": CheckboxList}}  # products, no Ctrl
 
 
 class ImapFolderInline(admin.TabularInline):

@@ -382,13 +382,21 @@ class MailingAdmin(ExportAdminMixin, ScopedAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        # A done mailing (finished, or cancelled before it started) is a record of what was
+        # sent: its page is read only, without Save, and a POST to it is refused.
+        done = obj is not None and obj.status == Mailing.Status.DONE
+        return not done and super().has_change_permission(request, obj)
+
+    def heading(self, obj):
+        return f"Mailing #{obj.pk}: {obj.name}" if obj.name else str(obj)
+
     def add_view(self, request, form_url="", extra_context=None):
         return HttpResponseRedirect(reverse("crm:massmail_mailing_create"))
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         mailing = self.get_object(request, object_id)
         context = {
-            "title": f"Mailing #{mailing.pk}: {mailing}",
             "show_save_and_add_another": False,
             **(extra_context or {}),
             **self.recipients_context(request, mailing),
@@ -406,6 +414,7 @@ class MailingAdmin(ExportAdminMixin, ScopedAdmin):
         counts = dict(mailing.recipients.values_list("status").annotate(n=Count("id")).order_by())
         page = Paginator(rows, 50).get_page(request.GET.get("p"))
         state = live.state_of(mailing)
+        failed = counts.get(MailingRecipient.Status.FAILED, 0)
         return {
             "mailing": mailing,
             "page_obj": page,
@@ -415,6 +424,9 @@ class MailingAdmin(ExportAdminMixin, ScopedAdmin):
             ],
             "progress_html": progress_html(mailing, state),
             "may_edit": Mailing.objects.editable_by(request.user).filter(pk=mailing.pk).exists(),
+            "failed_count": failed,
+            # A done mailing without failed rows has nothing left to do: no empty bar of buttons.
+            "has_actions": mailing.is_running or mailing.is_scheduled or mailing.is_stopped or failed,
             "accounts": previews.mailing_accounts_by_owner([mailing.owner_id])[mailing.owner_id],
             "notifications": mailing.notifications.all()[:100],
             "returned": returns.returned_counts(mailing),

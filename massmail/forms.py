@@ -6,7 +6,9 @@ from django.utils import timezone
 
 from correspondence.editor import BodyEditor
 from correspondence.forms import TemplateFormMixin
+from crm.countries import CountryChoiceField
 from crm.models import Industry, Tag
+from crm.widgets import CheckboxList
 from mailkit.headers import has_line_break
 from massmail.models import MassmailSettings, Message, RecipientType, Segment
 from massmail.segments import filtered, filters_from_form
@@ -65,9 +67,11 @@ class AudienceForm(forms.Form):
     vip = forms.ChoiceField(
         choices=[("", "Any"), ("yes", "VIP only"), ("no", "Not VIP")], required=False, label="VIP"
     )
-    country = forms.CharField(max_length=60, required=False)
+    country = CountryChoiceField(blank_label="Any")
     industry = forms.ChoiceField(required=False)
-    tags = forms.ModelMultipleChoiceField(queryset=None, required=False, help_text="Any of these tags")
+    tags = forms.ModelMultipleChoiceField(
+        queryset=None, required=False, widget=CheckboxList, help_text="Any of these tags"
+    )
     accepts_newsletters = forms.BooleanField(
         required=False, initial=True, help_text="Leave out records that do not accept newsletters"
     )
@@ -78,6 +82,7 @@ class AudienceForm(forms.Form):
         self.fields["segment"].queryset = Segment.objects.visible_to(user)
         self.fields["industry"].choices = [("", "Any"), *Industry.choices]
         self.fields["tags"].queryset = Tag.objects.all()
+        self.fields["country"].keep(self.data.get("country") or self.initial.get("country"))
         if owners is None:
             del self.fields["owner"]
         else:
@@ -103,7 +108,7 @@ class StartForm(forms.Form):
 
     when = forms.ChoiceField(
         choices=[("now", "Start now"), ("at", "Start at")],
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs={"class": "radiolist inline"}),
         initial="now",
         required=False,
     )

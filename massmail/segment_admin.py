@@ -6,8 +6,10 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
+from crm.countries import CountryChoiceField
 from crm.models import Industry, Tag
 from crm.site import crm_site
+from crm.widgets import CheckboxList
 from massmail import segments
 from massmail.admin import AuthoredAdmin, audience_choices
 from massmail.models import Segment
@@ -19,10 +21,10 @@ class SegmentForm(forms.ModelForm):
     owner = forms.ModelChoiceField(queryset=None, required=False, empty_label="Anyone I see")
     department = forms.ModelChoiceField(queryset=None, required=False, empty_label="Any")
     vip = forms.ChoiceField(choices=YES_NO_ANY, required=False, label="VIP")
-    country = forms.CharField(max_length=60, required=False)
+    country = CountryChoiceField(blank_label="Any")
     industry = forms.ChoiceField(choices=[("", "Any"), *Industry.choices], required=False)
     tags = forms.ModelMultipleChoiceField(
-        queryset=Tag.objects.all(), required=False, help_text="Any of these tags"
+        queryset=Tag.objects.all(), required=False, widget=CheckboxList, help_text="Any of these tags"
     )
     accepts_newsletters = forms.BooleanField(required=False, initial=True)
     created_since = forms.DateField(required=False, help_text="YYYY-MM-DD")
@@ -50,6 +52,8 @@ class SegmentForm(forms.ModelForm):
         for name, value in (self.instance.filters or {}).items():
             if name in self.fields:
                 self.initial[name] = value
+        # A segment saved when country was typed keeps its value.
+        self.fields["country"].keep(self.initial.get("country"))
 
     def save(self, commit=True):
         self.instance.filters = segments.filters_from_form(self.cleaned_data)

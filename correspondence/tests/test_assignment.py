@@ -74,6 +74,18 @@ def test_territory_goes_to_the_member_of_the_companys_country(shared, alice, car
     assert Notification.objects.filter(kind="new_email", email=nowhere).count() == 3
 
 
+def test_a_territory_typed_as_codes_or_aliases_meets_the_lists_country_names(shared, alice, carol):
+    shared.assignment = "territory"
+    shared.save()
+    AccountGrant.objects.filter(user=carol).update(countries="USA, uk")
+    AccountGrant.objects.filter(user=alice).update(countries="Deutschland")
+    american = Company.objects.create(full_name="Acme Inc", country="United States of America", owner=alice)
+    typed_before = Company.objects.create(full_name="Bau GmbH", country="DE", owner=alice)
+    to_carol, to_alice = incoming(shared, company=american), incoming(shared, company=typed_before)
+    route()
+    assert assignees([to_carol, to_alice]) == ["carol", "alice"]
+
+
 def test_product_goes_to_the_member_of_the_records_tag(shared, alice, bob):
     shared.assignment = "product"
     shared.save()
