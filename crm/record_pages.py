@@ -1,12 +1,17 @@
 """What the upper apps add to the pages of records (Company, Contact, Lead, Request, Deal).
 
-crm knows none of them: correspondence ("Write email", the correspondence timeline) and
-massmail ("Make massmail") register here in their AppConfig.ready().
+crm knows none of them: correspondence ("Write email", the correspondence timeline and its
+one-to-one mail) and massmail ("Make massmail", the mailings a record received) register here
+in their AppConfig.ready().
 """
+
+from dataclasses import dataclass
+from datetime import datetime
 
 _list_actions = []  # (models, admin action)
 _object_tools = []  # tool(record) -> (label, url, css class) or None
 _panels = []  # panel(request, record) -> HTML shown below the record's form
+_timeline_sources = []  # source(request, record, limit) -> [TimelineEntry], newest first
 
 
 def add_list_action(action, models):
@@ -35,3 +40,28 @@ def add_panel(panel):
 
 def panels(request, record):
     return [panel(request, record) for panel in _panels]
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One line of a record's correspondence timeline: an email, a mailing received, ...
+
+    `template` renders its table row with `item` in the context; `when` orders the lines
+    (None: not happened yet, as a scheduled email, and listed first)."""
+
+    when: datetime | None
+    template: str
+    item: object
+
+
+def add_timeline_source(source):
+    if source not in _timeline_sources:
+        _timeline_sources.append(source)
+
+
+def timeline(request, record, limit=100):
+    """The lines every source gives for the record, newest first: at most `limit` in all.
+    Each source scopes its lines to what request.user may see."""
+    entries = [entry for source in _timeline_sources for entry in source(request, record, limit)]
+    entries.sort(key=lambda entry: (entry.when is None, entry.when or datetime.min), reverse=True)
+    return entries[:limit]
