@@ -30,6 +30,9 @@ class PreviewForm(forms.Form):
     search = forms.CharField(
         required=False, label="Name or email", help_text="Empty: the first record you see"
     )
+    # The record a test was filled for: the preview after "Send a test" shows that one. The
+    # search form leaves it out (form_rows.html shows visible fields), so a new search is free.
+    record = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
 
 class ChooseMessageForm(forms.Form):
