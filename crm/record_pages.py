@@ -8,20 +8,30 @@ in their AppConfig.ready().
 from dataclasses import dataclass
 from datetime import datetime
 
-_list_actions = []  # (models, admin action)
+_list_actions = []  # (models, admin action, permission the user needs or None)
 _object_tools = []  # tool(record) -> (label, url, css class) or None
 _panels = []  # panel(request, record) -> HTML shown below the record's form
 _timeline_sources = []  # source(request, record, limit) -> [TimelineEntry], newest first
 
 
-def add_list_action(action, models):
-    """An admin action on the change lists of `models` (registering it again replaces it)."""
-    _list_actions[:] = [(m, a) for m, a in _list_actions if a.__name__ != action.__name__]
-    _list_actions.append((tuple(models), action))
+def add_list_action(action, models, permission=None):
+    """An admin action on the change lists of `models` (registering it again replaces it),
+    offered only to users who have `permission` ("app.codename") when one is given."""
+    _list_actions[:] = [entry for entry in _list_actions if entry[1].__name__ != action.__name__]
+    _list_actions.append((tuple(models), action, permission))
 
 
 def list_actions(model):
-    return [action for models, action in _list_actions if model in models]
+    return [action for models, action, _ in _list_actions if model in models]
+
+
+def refused_list_actions(model, user):
+    """Names of the registered actions of `model` that `user` may not use."""
+    return [
+        action.__name__
+        for models, action, permission in _list_actions
+        if model in models and permission is not None and not user.has_perm(permission)
+    ]
 
 
 def add_object_tool(tool):

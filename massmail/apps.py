@@ -28,7 +28,7 @@ class MassmailConfig(AppConfig):
         crm_record_pages.add_timeline_source(record_pages.mailing_entries)
         usage.register_counter("mailing", mailing_reports.sent_per_day)
         accounts.set_time_zone_source(lambda: MassmailSettings.load().time_zone)
-        crm_record_pages.add_list_action(make_massmail, [Company, Contact, Lead])
+        crm_record_pages.add_list_action(make_massmail, [Company, Contact, Lead], "massmail.add_mailing")
         tracking.register_recipient_finder(MailingRecipient.objects.tracked)
         linking.register_sent_mail_lookup(MailingRecipient.objects.by_message_ids)
         reports.register_address_states(Suppression.objects.states_of)

@@ -234,6 +234,13 @@ def test_make_massmail_action_asks_for_the_message_then_creates(alice, bob, mess
     assert (created.name, created.recipient_type, created.recipients_count) == ("Leads", "leads", 1)
 
 
+def test_make_massmail_is_offered_only_to_who_may_make_mailings(alice, dana, erin):
+    Lead.objects.create(owner=alice, email="mine@x.test")
+    for user, offered in ((alice, True), (dana, True), (erin, False)):
+        actions = dict(login(user).get("/crm/crm/lead/").context["action_form"].fields["action"].choices)
+        assert ("make_massmail" in actions) is offered, user
+
+
 def test_create_mailing_page_counts_then_creates(alice, bob, message):
     company = Company.objects.create(full_name="Acme", owner=alice, email="info@acme.test", country="Germany")
     Company.objects.create(full_name="Bobco", owner=bob, email="info@bobco.test", country="Germany")
