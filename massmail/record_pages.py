@@ -78,7 +78,7 @@ def states_of(row, unsubscribed):
     else:
         states = [("sent", "ok", "")]
     if row.opens or row.clicks:
-        states.append(("opened", "ok", f"{row.opens} opens"))
+        states.append(("opened", "ok", f"{row.opens} opens" if row.opens else "A click counts as an open"))
     if row.clicks:
         states.append(("clicked", "ok", f"{row.clicks} clicks"))
     if row.complained_at is not None:
