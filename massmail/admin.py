@@ -36,6 +36,7 @@ from massmail.forms import (
     LiftSuppressionForm,
     MassmailSettingsForm,
     MessageForm,
+    PreviewChoiceForm,
     PreviewForm,
     StartForm,
 )
@@ -191,8 +192,8 @@ class MessageAdmin(AuthoredAdmin):
 
     def preview_view(self, request, object_id):
         message = self.get_object(request, object_id)
-        form = PreviewForm(request.GET or None)
-        choice = form.cleaned_data if form.is_valid() else PREVIEW_DEFAULT
+        chosen = PreviewChoiceForm(request.GET or None)
+        choice = chosen.cleaned_data if chosen.is_valid() else PREVIEW_DEFAULT
         result = previews.preview(
             message, request.user, choice["recipient_type"], choice["search"], choice["record"]
         )
@@ -201,7 +202,7 @@ class MessageAdmin(AuthoredAdmin):
             "opts": self.opts,
             "original": message,
             "title": f"Preview: {message}",
-            "form": form if form.is_bound else PreviewForm(),
+            "form": PreviewForm(request.GET) if request.GET else PreviewForm(),
             "preview": result,
             "choice": choice,
         }
@@ -209,8 +210,8 @@ class MessageAdmin(AuthoredAdmin):
 
     def send_test_view(self, request, object_id):
         message = self.get_object(request, object_id)
-        form = PreviewForm(request.POST)
-        choice = form.cleaned_data if form.is_valid() else PREVIEW_DEFAULT
+        chosen = PreviewChoiceForm(request.POST)
+        choice = chosen.cleaned_data if chosen.is_valid() else PREVIEW_DEFAULT
         sent = previews.send_test(
             message, request.user, choice["recipient_type"], choice["search"], choice["record"]
         )

@@ -30,9 +30,14 @@ class PreviewForm(forms.Form):
     search = forms.CharField(
         required=False, label="Name or email", help_text="Empty: the first record you see"
     )
-    # The record a test was filled for: the preview after "Send a test" shows that one. The
-    # search form leaves it out (form_rows.html shows visible fields), so a new search is free.
-    record = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+
+class PreviewChoiceForm(PreviewForm):
+    """What the preview and "Send a test" read: the search, or the record a test was filled
+    for, so the preview after a test shows that record. The search form shown is a PreviewForm
+    without it: a new search is not pinned to the last record."""
+
+    record = forms.IntegerField(required=False, min_value=1)
 
 
 class ChooseMessageForm(forms.Form):
