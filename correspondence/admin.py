@@ -8,7 +8,7 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
 
-from correspondence.conversations import conversation_addresses, import_conversation
+from correspondence.conversations import conversation_addresses, import_conversation, searchable_accounts
 from correspondence.forms import SignatureForm
 from correspondence.models import CrmEmail, Signature
 from crm.admin import RequestAdmin
@@ -52,6 +52,16 @@ class ImportConversationMixin:
             )
         ]
         return urls + super().get_urls()
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # The link only where importing can work: the user may change the Request and has a
+        # mailbox with IMAP to search.
+        context["may_import_conversation"] = (
+            obj is not None
+            and self.has_change_permission(request, obj)
+            and searchable_accounts(request.user).exists()
+        )
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def import_conversation_view(self, request, object_id):
         record = self.get_object(request, unquote(object_id))

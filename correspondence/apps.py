@@ -21,6 +21,7 @@ class CorrespondenceConfig(AppConfig):
         usage.register_counter("direct", reports.sent_per_day)
         crm_record_pages.add_object_tool(record_pages.write_email_link)
         crm_record_pages.add_panel(record_pages.timeline_panel)
+        crm_record_pages.add_timeline_source(record_pages.mail_entries)
         # Stored mail is written only by the product (compose, import): no raw add form.
         roles.grant("correspondence.crmemail", dict.fromkeys(roles.Role, ("view",)))
         roles.grant("correspondence.signature", roles.AUTHORING)

@@ -40,6 +40,11 @@ class ConversationImport:
         return text + (" " + " ".join(self.errors) if self.errors else "")
 
 
+def searchable_accounts(user):
+    """The accounts a conversation is searched in: those the user may read that have IMAP."""
+    return EmailAccount.objects.readable_by(user).filter(is_active=True).exclude(imap_host="")
+
+
 def conversation_addresses(record) -> list[str]:
     """The addresses of a Request's (or Deal's) contact, company and lead."""
     candidates = [
@@ -74,7 +79,7 @@ def import_conversation(record, user, message_id: str = "") -> ConversationImpor
     except imap.UnsafeImapValue as error:
         result.errors.append(str(error))
         return result
-    accounts = EmailAccount.objects.readable_by(user).filter(is_active=True).exclude(imap_host="")
+    accounts = searchable_accounts(user)
     for account in accounts:
         result.searched.append(account.email)
         try:

@@ -1,10 +1,13 @@
 """What correspondence adds to the pages of records (registered with crm.record_pages in
-CorrespondenceConfig.ready): the "Write email" link and the timeline of the record's mail."""
+CorrespondenceConfig.ready): the "Write email" link, the correspondence timeline panel and its
+lines of one-to-one mail. Other apps add their own lines to the timeline (massmail: the
+mailings the record received) through crm.record_pages.add_timeline_source."""
 
 from django.template.loader import render_to_string
 from django.urls import reverse
 
 from correspondence import compose
+from crm import record_pages
 
 
 def write_email_link(record):
@@ -12,9 +15,18 @@ def write_email_link(record):
     return "Write email", url, "write-email"
 
 
-def timeline_panel(request, record):
+def mail_entries(request, record, limit):
     """Mail linked to the record that the viewer may see, whichever account it came through."""
-    emails = compose.timeline(record, request.user)[:100]
+    return [
+        record_pages.TimelineEntry(
+            email.date or email.scheduled_at, "correspondence/timeline_email.html", email
+        )
+        for email in compose.timeline(record, request.user)[:limit]
+    ]
+
+
+def timeline_panel(request, record):
+    entries = record_pages.timeline(request, record)
     return render_to_string(
-        "correspondence/timeline.html", {"emails": emails, "record": record}, request=request
+        "correspondence/timeline.html", {"entries": entries, "record": record}, request=request
     )

@@ -22,6 +22,14 @@ class RecordAdmin(ExportAdminMixin, OwnedRecordAdmin):
         registered = (self.get_action(action) for action in record_pages.list_actions(self.model))
         return [*super()._get_base_actions(), *registered]
 
+    def get_actions(self, request):
+        # An action the user could start but not finish (a company manager's "Make massmail")
+        # is not offered.
+        actions = super().get_actions(request)
+        for name in record_pages.refused_list_actions(self.model, request.user):
+            actions.pop(name, None)
+        return actions
+
 
 class CompanyAdmin(ImportAdminMixin, RecordAdmin):
     list_display = ["full_name", "email", "country", "city", "industry", "is_vip", "massmail", "owner"]

@@ -253,7 +253,7 @@ class AccountAdminMixin:
             "admin/mailaccounts/usage_chart.html", usage.chart_bars(usage.sent_per_day(obj))
         )
 
-    @admin.display(description="OAuth2")
+    @admin.display(description="Google or Microsoft")
     def oauth_status(self, obj):
         return render_to_string(
             "admin/mailaccounts/oauth_status.html",
@@ -261,6 +261,8 @@ class AccountAdminMixin:
                 "account": obj,
                 "providers": oauth.configured_providers(),
                 "start_url": self._url("oauth_start", obj),
+                # What to configure is said to superusers only (see render_change_form).
+                "for_operator": getattr(obj, "viewed_by_superuser", False),
             },
         )
 
@@ -311,6 +313,11 @@ class AccountAdminMixin:
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["presets"] = presets_for_script()
         context["may_reveal"] = request.user.is_superuser and obj is not None and bool(obj.password)
+        context["oauth_providers"] = oauth.configured_providers()
+        if obj is not None:
+            # The read-only blocks are rendered from the account alone, and what they may show
+            # depends on who looks: the page tells the account (SyncAdminMixin does the same).
+            obj.viewed_by_superuser = request.user.is_superuser
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_model(self, request, obj, form, change):

@@ -9,6 +9,7 @@ another account or by another user. Tokens are stored encrypted (EncryptedTextFi
 from __future__ import annotations
 
 import json
+import logging
 import smtplib
 import urllib.error
 import urllib.parse
@@ -23,6 +24,8 @@ from django.utils import timezone
 
 from mailaccounts.models import EmailAccount
 from mailaccounts.presets import fill_empty
+
+log = logging.getLogger(__name__)
 
 STATE_SALT = "mailaccounts.oauth.state"
 STATE_MAX_AGE = 15 * 60
@@ -110,11 +113,15 @@ def _configured(key: str) -> Provider:
     if provider is None:
         raise OAuthError(f"Unknown OAuth2 provider {key!r}.")
     if not provider.client_id:
+        # What to set is for operators (the log); the person who pressed the button is told whom to ask.
         name = key.upper()
-        raise OAuthError(
-            f"OAuth2 with {provider.label} is not set up: set {name}_OAUTH_CLIENT_ID and "
-            f"{name}_OAUTH_CLIENT_SECRET in the environment."
+        log.warning(
+            "OAuth2 with %s is not set up: set %s_OAUTH_CLIENT_ID and %s_OAUTH_CLIENT_SECRET in the environment.",
+            provider.label,
+            name,
+            name,
         )
+        raise OAuthError(f"Sign-in with {provider.label} is not set up; ask your administrator.")
     return provider
 
 

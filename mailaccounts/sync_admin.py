@@ -22,12 +22,21 @@ from mailaccounts import imap_sync
 HISTORY_LENGTH = 10
 
 
+def why_no_sync(account) -> str:
+    """Why "Sync now" can do nothing for the account ("" when it can)."""
+    if not account.is_active:
+        return f"{account.email} is inactive: re-connect it before syncing."
+    if not account.imap_host:
+        return f"{account.email} has no IMAP server set."
+    if not account.do_import:
+        return f"IMAP import is off for {account.email}: switch it on under Sync settings to sync."
+    return ""
+
+
 def sync_now_message(account) -> tuple[str, int]:
     """Run "Sync now" and say what happened, for a flash message."""
-    if not account.is_active:
-        return f"{account.email} is inactive: re-connect it before syncing.", messages.WARNING
-    if not account.imap_host:
-        return f"{account.email} has no IMAP server set.", messages.WARNING
+    if why := why_no_sync(account):
+        return why, messages.WARNING
     run = imap_sync.sync_now(account)
     if run is None:
         return f"{account.email} is being synced right now; see the result in a moment.", messages.INFO
@@ -68,18 +77,28 @@ class SyncAdminMixin:
             actions["sync_now_action"] = self.get_action("sync_now_action")
         return actions
 
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            # sync_status is rendered from the account alone: the page tells it who may sync.
+            obj.may_sync_now = self.has_change_permission(request, obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
     @admin.display(description="Sync status")
     def sync_status(self, obj):
         if obj is None or obj.pk is None:
             return "-"
         url_name = f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_sync_now"
+        may_sync = getattr(obj, "may_sync_now", False)
+        # The button only where it can do something; whoever may sync is told why it cannot.
+        why_not = why_no_sync(obj) if may_sync else ""
         return render_to_string(
             "admin/mailaccounts/sync_status.html",
             {
                 "account": obj,
                 "runs": obj.sync_runs.all()[:HISTORY_LENGTH],
                 "failed_imports": obj.failed_imports.defer("raw")[:HISTORY_LENGTH],
-                "sync_now_url": reverse(url_name, args=[obj.pk]),
+                "sync_now_url": reverse(url_name, args=[obj.pk]) if may_sync and not why_not else "",
+                "why_no_sync": why_not,
             },
         )
 

@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from correspondence.models import Signature
@@ -35,6 +36,7 @@ from massmail.forms import (
     LiftSuppressionForm,
     MassmailSettingsForm,
     MessageForm,
+    PreviewChoiceForm,
     PreviewForm,
     StartForm,
 )
@@ -141,6 +143,10 @@ class AttachmentInline(admin.TabularInline):
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
+# What the preview and "Send a test" use when their form says nothing (or nonsense).
+PREVIEW_DEFAULT = {"recipient_type": "contacts", "search": "", "record": None}
+
+
 @admin.register(Message, site=crm_site)
 class MessageAdmin(AuthoredAdmin):
     form = MessageForm
@@ -186,15 +192,17 @@ class MessageAdmin(AuthoredAdmin):
 
     def preview_view(self, request, object_id):
         message = self.get_object(request, object_id)
-        form = PreviewForm(request.GET or None)
-        choice = form.cleaned_data if form.is_valid() else {"recipient_type": "contacts", "search": ""}
-        result = previews.preview(message, request.user, choice["recipient_type"], choice["search"])
+        chosen = PreviewChoiceForm(request.GET or None)
+        choice = chosen.cleaned_data if chosen.is_valid() else PREVIEW_DEFAULT
+        result = previews.preview(
+            message, request.user, choice["recipient_type"], choice["search"], choice["record"]
+        )
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "original": message,
             "title": f"Preview: {message}",
-            "form": form if form.is_bound else PreviewForm(),
+            "form": PreviewForm(request.GET) if request.GET else PreviewForm(),
             "preview": result,
             "choice": choice,
         }
@@ -202,11 +210,16 @@ class MessageAdmin(AuthoredAdmin):
 
     def send_test_view(self, request, object_id):
         message = self.get_object(request, object_id)
-        form = PreviewForm(request.POST)
-        choice = form.cleaned_data if form.is_valid() else {"recipient_type": "contacts", "search": ""}
-        ok, text = previews.send_test(message, request.user, choice["recipient_type"], choice["search"])
-        self.message_user(request, text, messages.SUCCESS if ok else messages.ERROR)
-        return HttpResponseRedirect(reverse("crm:massmail_message_preview", args=[message.pk]))
+        chosen = PreviewChoiceForm(request.POST)
+        choice = chosen.cleaned_data if chosen.is_valid() else PREVIEW_DEFAULT
+        sent = previews.send_test(
+            message, request.user, choice["recipient_type"], choice["search"], choice["record"]
+        )
+        self.message_user(request, sent.sentence, messages.SUCCESS if sent.ok else messages.ERROR)
+        # Back to the preview of the record the test was filled for, not the first one found.
+        record_id = sent.record.pk if sent.record is not None else choice["record"]
+        query = urlencode({**choice, "record": record_id or ""})
+        return HttpResponseRedirect(f"{reverse('crm:massmail_message_preview', args=[message.pk])}?{query}")
 
 
 # --- /crm/: mailings --------------------------------------------------------------------------

@@ -10,11 +10,12 @@ class MassmailConfig(AppConfig):
 
     def ready(self):
         from correspondence import linking, reports, tracking
-        from crm import files, record_pages, roles
+        from crm import files, roles
+        from crm import record_pages as crm_record_pages
         from crm.models import Company, Contact, Lead
         from mailaccounts import accounts, usage
         from mailaccounts.handlers import register_fetched_mail_handler
-        from massmail import record_panel, returns, views
+        from massmail import record_pages, returns, views
         from massmail import reports as mailing_reports
         from massmail.admin import make_massmail
         from massmail.models import MailingRecipient, MassmailSettings, MessageAttachment, Suppression
@@ -22,10 +23,12 @@ class MassmailConfig(AppConfig):
         # Bounces and complaints the IMAP sync reads are applied to the mailings' rows here.
         register_fetched_mail_handler(returns.handle)
         # A record's page says why its address gets no newsletters.
-        record_pages.add_panel(record_panel.suppression_panel)
+        crm_record_pages.add_panel(record_pages.suppression_panel)
+        # ... and the mailings it received, beside its one-to-one mail.
+        crm_record_pages.add_timeline_source(record_pages.mailing_entries)
         usage.register_counter("mailing", mailing_reports.sent_per_day)
         accounts.set_time_zone_source(lambda: MassmailSettings.load().time_zone)
-        record_pages.add_list_action(make_massmail, [Company, Contact, Lead])
+        crm_record_pages.add_list_action(make_massmail, [Company, Contact, Lead], "massmail.add_mailing")
         tracking.register_recipient_finder(MailingRecipient.objects.tracked)
         linking.register_sent_mail_lookup(MailingRecipient.objects.by_message_ids)
         reports.register_address_states(Suppression.objects.states_of)

@@ -40,6 +40,14 @@ class PreviewForm(forms.Form):
     )
 
 
+class PreviewChoiceForm(PreviewForm):
+    """What the preview and "Send a test" read: the search, or the record a test was filled
+    for, so the preview after a test shows that record. The search form shown is a PreviewForm
+    without it: a new search is not pinned to the last record."""
+
+    record = forms.IntegerField(required=False, min_value=1)
+
+
 class ChooseMessageForm(forms.Form):
     """The "Make massmail" intermediate page."""
 

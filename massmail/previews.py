@@ -31,12 +31,15 @@ class Preview:
     error: str = ""
 
 
-def find_record(user, recipient_type, search=""):
-    """The first record of this type the user sees that matches a name or address."""
+def find_record(user, recipient_type, search="", record_id=None):
+    """The record of this type the user sees with this id, else the first that matches a name
+    or address."""
     model = {kind: model for model, kind in recipient_types().items()}[recipient_type]
     records = model.objects.visible_to(user)
     if recipient_type == RecipientType.CONTACTS:
         records = records.select_related("company")
+    if record_id is not None:
+        return records.filter(pk=record_id).first()
     search = (search or "").strip()
     if search:
         name = (
@@ -56,8 +59,8 @@ def recipient_for(record, recipient_type, email=None):
     return row
 
 
-def preview(message, user, recipient_type, search=""):
-    record = find_record(user, recipient_type, search)
+def preview(message, user, recipient_type, search="", record_id=None):
+    record = find_record(user, recipient_type, search, record_id)
     result = Preview(record=record)
     try:
         subject, html, text = compile_message(message).render_parts(recipient_for(record, recipient_type))
@@ -68,31 +71,42 @@ def preview(message, user, recipient_type, search=""):
     return result
 
 
-def send_test(message, user, recipient_type=RecipientType.CONTACTS, search=""):
-    """Send the message, filled for a record, to the user's own address. Returns (ok, sentence)."""
+@dataclass(frozen=True)
+class SendTestResult:
+    ok: bool
+    sentence: str
+    record: object = None  # the record the test was filled for (None: not got that far)
+
+
+def send_test(message, user, recipient_type=RecipientType.CONTACTS, search="", record_id=None):
+    """Send the message, filled for a record (as `find_record` picks it), to the user's own
+    address."""
     if not user.email:
-        return False, "Your user has no email address to send the test to."
+        return SendTestResult(False, "Your user has no email address to send the test to.")
     account = EmailAccount.objects.default_for(user)
     if account is None:
-        return False, (
+        return SendTestResult(
+            False,
             "You have no usable email account to send from: connect one (or ask for one to be "
-            "shared with you), or reconnect a disabled one."
+            "shared with you), or reconnect a disabled one.",
         )
-    record = find_record(user, recipient_type, search)
+    record = find_record(user, recipient_type, search, record_id)
     try:
         email = compile_message(message).render(
             recipient_for(record, recipient_type, email=user.email), account
         )
     except TemplateSyntaxError as exc:
-        return False, f"The message has a template error: {exc}"
+        return SendTestResult(False, f"The message has a template error: {exc}", record)
     except ValueError as exc:  # RenderError, UnsafeAddress: an address that cannot be used
-        return False, f"The test could not be built: {exc}"
+        return SendTestResult(False, f"The test could not be built: {exc}", record)
     email.replace_header("Subject", f"[Test] {email['Subject']}")
     with AccountMailer(account) as mailer:
         result = mailer.send(email)
     if result.outcome is Outcome.SENT:
-        return True, f"A test was sent to {user.email} through {account.email}."
-    return False, f"The test could not be sent through {account.email}: {result.message}"
+        return SendTestResult(True, f"A test was sent to {user.email} through {account.email}.", record)
+    return SendTestResult(
+        False, f"The test could not be sent through {account.email}: {result.message}", record
+    )
 
 
 # --- which accounts can send -------------------------------------------------------------

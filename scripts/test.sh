@@ -33,5 +33,5 @@ if [ "$#" -eq 0 ]; then
     echo "== pytest on SQLite (inbox, timeline, compose)"
     DATABASE_URL="sqlite:///$(mktemp -d)/test.sqlite3" .venv/bin/python -m pytest -n "${TEST_WORKERS:-2}" \
         -m "not browser" correspondence/tests/test_inbox.py correspondence/tests/test_compose.py \
-        correspondence/tests/test_assignment.py
+        correspondence/tests/test_assignment.py massmail/tests/test_record_timeline.py
 fi

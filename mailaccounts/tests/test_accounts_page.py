@@ -273,3 +273,39 @@ def test_status_fragment_for_htmx(client, alice, alices, bobs):
     assert "Sent today: 12 of 80." in response.content.decode()
     assert 'hx-trigger="every 30s"' in response.content.decode()
     assert client.get(f"/crm/mailaccounts/emailaccount/{bobs.pk}/status/").status_code == 404
+
+
+def test_oauth_setup_names_reach_superusers_only(client, alice, root, alices, settings):
+    settings.GOOGLE_OAUTH_CLIENT_ID = settings.MICROSOFT_OAUTH_CLIENT_ID = ""
+
+    page = login(client, alice).get(change_url(alices)).content.decode()
+    assert "Sign-in with Google or Microsoft is not set up; ask your administrator." in page
+    assert "OAUTH" not in page and "environment" not in page
+    for site in ("crm", "admin"):
+        page = login(client, root).get(change_url(alices, site)).content.decode()
+        assert "set GOOGLE_OAUTH_CLIENT_ID and GOOGLE_OAUTH_CLIENT_SECRET" in page
+        assert "ask your administrator" not in page
+
+
+def test_a_configured_provider_offers_its_button_and_no_sentence(client, alice, alices, settings):
+    settings.GOOGLE_OAUTH_CLIENT_ID = "client-123"
+    settings.MICROSOFT_OAUTH_CLIENT_ID = ""
+    EmailAccount.objects.filter(pk=alices.pk).update(needs_reconnect=True, is_active=False)
+
+    page = login(client, alice).get(change_url(alices)).content.decode()
+
+    assert "Connect with Google" in page and "Connect with Microsoft" not in page
+    assert "not set up" not in page
+    assert 'press "Save and test connection", or connect with Google below.' in page
+
+
+def test_an_unconfigured_provider_posted_anyway_tells_the_user_whom_to_ask(client, alice, alices, settings):
+    settings.MICROSOFT_OAUTH_CLIENT_ID = ""
+
+    response = login(client, alice).post(
+        f"/crm/mailaccounts/emailaccount/{alices.pk}/oauth-start/", {"provider": "microsoft"}, follow=True
+    )
+
+    page = response.content.decode()
+    assert "Sign-in with Microsoft is not set up; ask your administrator." in page
+    assert "MICROSOFT_OAUTH" not in page

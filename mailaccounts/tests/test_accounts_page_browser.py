@@ -40,3 +40,27 @@ def test_sales_manager_sees_own_account_with_counters_not_anothers(page, live_se
     page.select_option("#id_provider", "yahoo")  # the preset fills the server fields
     assert page.locator("#id_smtp_host").input_value() == "smtp.mail.yahoo.com"
     assert page.locator("#id_smtp_port").input_value() == "465"
+
+
+def test_a_sales_managers_account_page_has_no_operator_words_or_dead_buttons(
+    page, live_server, alice, settings
+):
+    from pathlib import Path
+
+    settings.GOOGLE_OAUTH_CLIENT_ID = settings.MICROSOFT_OAUTH_CLIENT_ID = ""
+    account = EmailAccount.objects.create(
+        owner=alice, email="alice@crm.test", smtp_host="smtp.crm.test", imap_host="imap.crm.test"
+    )
+    page.set_viewport_size({"width": 1366, "height": 768})
+    log_in(page, live_server, alice)
+
+    page.goto(f"{live_server.url}/crm/mailaccounts/emailaccount/{account.pk}/change/")
+
+    content = page.locator("#content")
+    assert "Sign-in with Google or Microsoft is not set up; ask your administrator." in content.inner_text()
+    assert "OAUTH" not in page.content() and "environment" not in content.inner_text()
+    assert page.locator("button", has_text="Sync now").count() == 0  # IMAP import is off
+    assert "IMAP import is off" in content.inner_text()
+    screenshots = Path(settings.BASE_DIR) / "var" / "screenshots"
+    screenshots.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=screenshots / "account_page_sales_manager.png", full_page=True)

@@ -14,6 +14,12 @@ from mailaccounts.tests.imap_helpers import account, mail, mailbox, media_root  
 pytestmark = pytest.mark.django_db
 
 
+def login(client, user):
+    client.logout()
+    client.force_login(user)
+    return client
+
+
 @pytest.fixture
 def offer(alice):
     company = Company.objects.create(full_name="Buyer Ltd", email="info@buyer.example", owner=alice)
@@ -158,3 +164,50 @@ def test_sales_manager_syncs_their_own_account_from_the_crm_site(client, alice, 
     client.force_login(bob)
     assert client.post(sync_now).status_code in (403, 404)
     assert account.sync_runs.count() == 1
+
+
+@pytest.fixture
+def importing(alice):
+    """An account with IMAP import on, never connected to (the pages below only show it)."""
+    return EmailAccount.objects.create(
+        owner=alice, email="alice@crm.test", imap_host="imap.crm.test", do_import=True
+    )
+
+
+def test_sync_now_shows_only_where_it_can_do_something(client, alice, dana, erin, importing):
+    account = importing
+    url = reverse("crm:mailaccounts_emailaccount_change", args=[account.pk])
+
+    assert "Sync now" in login(client, alice).get(url).content.decode()
+    for onlooker in (dana, erin):  # her department head, a company manager: they only look
+        page = login(client, onlooker).get(url).content.decode()
+        assert "Sync status" in page and "Sync now" not in page
+    EmailAccount.objects.filter(pk=account.pk).update(do_import=False)
+    page = login(client, alice).get(url).content.decode()
+    assert "Sync now" not in page and "IMAP import is off" in page
+    EmailAccount.objects.filter(pk=account.pk).update(do_import=True, imap_host="")
+    page = login(client, alice).get(url).content.decode()
+    assert "Sync now" not in page and f"{account.email} has no IMAP server set." in page
+
+
+def test_sync_now_posted_while_import_is_off_says_so_and_syncs_nothing(client, alice, importing):
+    account = importing
+    EmailAccount.objects.filter(pk=account.pk).update(do_import=False)
+
+    response = login(client, alice).post(
+        reverse("crm:mailaccounts_emailaccount_sync_now", args=[account.pk]), follow=True
+    )
+
+    assert "IMAP import is off for" in response.content.decode()
+    assert not SyncRun.objects.exists()
+
+
+def test_import_this_conversation_shows_only_to_who_can_import(client, alice, erin, offer):
+    url = reverse("crm:crm_request_change", args=[offer.pk])
+    link = reverse("crm:crm_request_import_conversation", args=[offer.pk])
+
+    assert link not in login(client, alice).get(url).content.decode()  # no mailbox with IMAP yet
+    EmailAccount.objects.create(owner=alice, email="alice@crm.test", imap_host="imap.crm.test")
+    assert link in login(client, alice).get(url).content.decode()
+    page = login(client, erin).get(url).content.decode()  # a company manager reads, never changes
+    assert "Newsletter answer" in page and link not in page

@@ -99,10 +99,14 @@ def test_authorization_url_asks_for_mail_access_with_a_signed_state(token_endpoi
     assert state == {"a": google_account.pk, "p": "google", "u": alice.pk}
 
 
-def test_unconfigured_provider_says_what_to_set(settings, google_account, alice):
+def test_unconfigured_provider_tells_the_user_whom_to_ask_and_the_log_what_to_set(
+    settings, google_account, alice, caplog
+):
     settings.MICROSOFT_OAUTH_CLIENT_ID = ""
-    with pytest.raises(oauth.OAuthError, match="set MICROSOFT_OAUTH_CLIENT_ID"):
+    with pytest.raises(oauth.OAuthError) as raised:
         oauth.authorization_url(google_account, "microsoft", "https://crm.example/cb/", alice)
+    assert raised.value.message == "Sign-in with Microsoft is not set up; ask your administrator."
+    assert "set MICROSOFT_OAUTH_CLIENT_ID and MICROSOFT_OAUTH_CLIENT_SECRET" in caplog.text
 
 
 def test_callback_exchanges_the_code_and_stores_tokens_encrypted(token_endpoint, alice):

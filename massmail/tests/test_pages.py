@@ -92,6 +92,71 @@ def test_send_a_test_to_me(alice, mailing, message, smtp_sink):
     assert received.subject == "[Test] Spring offer"
 
 
+def test_after_a_test_send_the_preview_shows_the_record_the_test_used(alice, mailing, message, smtp_sink):
+    EmailAccount.objects.create(
+        owner=alice,
+        email="alice@sales.test",
+        smtp_host=smtp_sink.host,
+        smtp_port=smtp_sink.port,
+        smtp_security="none",
+    )
+    client = login(alice)
+    preview = client.get(
+        f"/crm/massmail/message/{message.pk}/preview/?recipient_type=contacts&search=c2@"
+    ).content.decode()
+    c2 = Contact.objects.get(email="c2@acme.test")
+    # The test form carries the previewed record; the search form does not (a new search is free).
+    assert preview.count('name="record"') == 1 and f'name="record" value="{c2.pk}"' in preview
+
+    response = client.post(
+        f"/crm/massmail/message/{message.pk}/send-test/",
+        {"recipient_type": "contacts", "search": "c2@", "record": c2.pk},
+        follow=True,
+    )
+
+    (received,) = smtp_sink.wait_for(1)
+    assert "Hi C2" in received.message.get_body(("html",)).get_content()
+    assert b"A test was sent" in response.content
+    assert b"Hi C2" in response.content and b"For <strong>C2" in response.content
+
+
+def test_a_test_for_a_chosen_record_is_sent_and_previewed_for_that_record(alice, mailing, message, smtp_sink):
+    EmailAccount.objects.create(
+        owner=alice,
+        email="alice@sales.test",
+        smtp_host=smtp_sink.host,
+        smtp_port=smtp_sink.port,
+        smtp_security="none",
+    )
+    lead = Lead.objects.create(owner=alice, first_name="Lee", email="lee@leads.test")
+    c3 = Contact.objects.get(email="c3@acme.test")
+    client = login(alice)
+
+    # No search: the record id alone picks the record, not the first contact.
+    response = client.post(
+        f"/crm/massmail/message/{message.pk}/send-test/", {"recipient_type": "contacts", "record": c3.pk}
+    )
+    assert response.url.endswith(f"recipient_type=contacts&search=&record={c3.pk}")
+    assert b"Hi C3" in client.get(response.url).content
+    response = client.post(f"/crm/massmail/message/{message.pk}/send-test/", {"recipient_type": "leads"})
+    assert response.url.endswith(f"recipient_type=leads&search=&record={lead.pk}")
+    assert b"Hi Lee" in client.get(response.url).content
+    first, second = smtp_sink.wait_for(2)
+    assert "Hi C3" in first.message.get_body(("html",)).get_content()
+    assert "Hi Lee" in second.message.get_body(("html",)).get_content()
+
+
+def test_a_record_id_the_user_does_not_see_fills_nothing(alice, bob, message):
+    company = Company.objects.create(full_name="Bobs", owner=bob)
+    theirs = Contact.objects.create(company=company, owner=bob, first_name="Secret", email="secret@acme.test")
+
+    page = login(alice).get(
+        f"/crm/massmail/message/{message.pk}/preview/?recipient_type=contacts&record={theirs.pk}"
+    )
+
+    assert b"Secret" not in page.content and b"No matching record" in page.content
+
+
 def test_mailings_list_shows_progress_accounts_and_notifications(alice, bob, mailing):
     EmailAccount.objects.create(owner=alice, email="ok@sales.test", massmail=True)
     EmailAccount.objects.create(
@@ -167,6 +232,13 @@ def test_make_massmail_action_asks_for_the_message_then_creates(alice, bob, mess
     created = Mailing.objects.get()
     assert response.status_code == 302 and response["Location"].endswith(f"/mailing/{created.pk}/change/")
     assert (created.name, created.recipient_type, created.recipients_count) == ("Leads", "leads", 1)
+
+
+def test_make_massmail_is_offered_only_to_who_may_make_mailings(alice, dana, erin):
+    Lead.objects.create(owner=alice, email="mine@x.test")
+    for user, offered in ((alice, True), (dana, True), (erin, False)):
+        actions = dict(login(user).get("/crm/crm/lead/").context["action_form"].fields["action"].choices)
+        assert ("make_massmail" in actions) is offered, user
 
 
 def test_create_mailing_page_counts_then_creates(alice, bob, message):

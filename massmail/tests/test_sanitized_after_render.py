@@ -53,8 +53,8 @@ def test_a_test_send_and_the_preview_carry_no_script(alice, jane, smtp_sink):
     message = Message.objects.create(
         owner=alice, subject="News", body=STORED + "{{ unsubscribe_url }}", signature=signature
     )
-    ok, text = previews.send_test(message, alice)
-    assert ok, text
+    sent = previews.send_test(message, alice)
+    assert sent.ok, sent.sentence
     assert live_script(html_part(smtp_sink.wait_for(1)[0])) == []
     shown = previews.preview(message, alice, "contacts")
     assert shown.record == jane and "Hello" in shown.html
