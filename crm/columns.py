@@ -47,7 +47,7 @@ def notification_badge(url, total, notes):
         return EMPTY
     latest = notes[:BADGE_LINES]
     errors = sum(1 for level, _ in latest if level == "error")
-    heading = f"{errors} of the latest {len(latest)} are errors:\n" if errors else ""
+    heading = f"{errors} error{'s' if errors > 1 else ''} among the latest {len(latest)}:\n" if errors else ""
     more = f"\n… and {total - len(latest)} earlier" if total > len(latest) else ""
     tooltip = heading + "\n".join(text for _, text in latest) + more
     return format_html(

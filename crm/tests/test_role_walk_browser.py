@@ -10,6 +10,7 @@ run shows every problem.
 
 import datetime as dt
 import re
+import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -28,6 +29,7 @@ from massmail.models import MailingNotification, MailingRecipient, Message
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 LAPTOP = {"width": 1366, "height": 768}
+WIDE = {"width": 1920, "height": 1080}
 SCREENSHOTS = Path(settings.BASE_DIR) / "test-artifacts" / "screenshots"
 BODY = '<p>Hello {{ first_name }},</p><p>our spring offer.</p><p><a href="{{ unsubscribe_url }}">Unsubscribe</a></p>'
 # Links that download, change state or leave the walk's site.
@@ -249,9 +251,11 @@ class Walk:
 
     def __init__(self, page, base, role):
         self.page, self.base, self.role = page, base, role
+        self.width = page.viewport_size["width"]
         self.problems, self.visited, self.current = [], [], ""
         self.folder = SCREENSHOTS / role
-        self.folder.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(self.folder, ignore_errors=True)  # only this run's pages, no stale ones
+        self.folder.mkdir(parents=True)
         page.on("response", self._on_response)
         page.on("console", self._on_console)
         page.on("pageerror", lambda error: self._note(f"page error: {error}"))
@@ -293,7 +297,7 @@ class Walk:
             }"""
         )
         for what in wide:
-            self._note(f"scrolls sideways at {LAPTOP['width']}px: {what}")
+            self._note(f"scrolls sideways at {self.width}px: {what}")
 
     def links(self, selector):
         hrefs = self.page.eval_on_selector_all(selector, "els => els.map(a => a.href)")
@@ -325,26 +329,30 @@ def walk_site(page, base, start, role, menu_selector):
 CRM_MENU = ".crm-nav a[href], #content-main a[href], #nav-sidebar a[href]"
 
 
-@pytest.mark.parametrize("role", ["alice", "dana", "erin", "root"])
-def test_every_page_of_each_role_loads_cleanly_and_fits_a_laptop(role, browser, live_server, request):
-    alice, bob, carol = (request.getfixturevalue(name) for name in ("alice", "bob", "carol"))
-    request.getfixturevalue("dana")
-    request.getfixturevalue("erin")
-    request.getfixturevalue("root")
+@pytest.mark.parametrize(
+    "role, viewport",
+    [("alice", LAPTOP), ("dana", LAPTOP), ("erin", LAPTOP), ("root", LAPTOP), ("dana", WIDE)],
+    ids=["alice", "dana", "erin", "root", "dana-1920"],
+)
+def test_every_page_of_each_role_loads_cleanly_and_fits_the_screen(
+    role, viewport, browser, live_server, alice, bob, carol, dana, erin, root
+):
     build_walk_data(alice, bob, carol)
-    user = request.getfixturevalue(role)
-    context = browser.new_context(viewport=LAPTOP)
+    user = {"alice": alice, "dana": dana, "erin": erin, "root": root}[role]
+    # Screenshots of each run replace the last: test-artifacts/screenshots/dana/, …/dana-1920/.
+    name = role if viewport is LAPTOP else f"{role}-{viewport['width']}"
+    context = browser.new_context(viewport=viewport)
     page = context.new_page()
     page.set_default_timeout(15_000)
     try:
         log_in(page, live_server, user)
-        if user.is_superuser:
+        if user.is_superuser:  # the superusers' admin; /crm/ is the same pages as the others'
             walk = walk_site(
-                page, live_server.url, f"{live_server.url}/admin/", role, "#content-main a[href]"
+                page, live_server.url, f"{live_server.url}/admin/", name, "#content-main a[href]"
             )
         else:
-            walk = walk_site(page, live_server.url, f"{live_server.url}/crm/", role, CRM_MENU)
+            walk = walk_site(page, live_server.url, f"{live_server.url}/crm/", name, CRM_MENU)
     finally:
         context.close()
-    print(f"{role}: {len(walk.visited)} pages, screenshots in {walk.folder}\n  " + "\n  ".join(walk.visited))
+    print(f"{name}: {len(walk.visited)} pages, screenshots in {walk.folder}\n  " + "\n  ".join(walk.visited))
     assert not walk.problems, f"{len(walk.problems)} problems:\n" + "\n".join(walk.problems)
