@@ -329,29 +329,32 @@ def walk_site(page, base, start, role, menu_selector):
 CRM_MENU = ".crm-nav a[href], #content-main a[href], #nav-sidebar a[href]"
 
 
-@pytest.mark.parametrize(
-    "role, viewport",
-    [("alice", LAPTOP), ("dana", LAPTOP), ("erin", LAPTOP), ("root", LAPTOP), ("dana", WIDE)],
-    ids=["alice", "dana", "erin", "root", "dana-1920"],
-)
+# (user, site, viewport): each role on /crm/, the superuser on /admin/ too, one role on a wide screen.
+WALKS = {
+    "alice": ("alice", "crm", LAPTOP),
+    "dana": ("dana", "crm", LAPTOP),
+    "erin": ("erin", "crm", LAPTOP),
+    "root": ("root", "crm", LAPTOP),
+    "root-admin": ("root", "admin", LAPTOP),
+    "dana-1920": ("dana", "crm", WIDE),
+}
+
+
+@pytest.mark.parametrize("name", WALKS)
 def test_every_page_of_each_role_loads_cleanly_and_fits_the_screen(
-    role, viewport, browser, live_server, alice, bob, carol, dana, erin, root
+    name, browser, live_server, alice, bob, carol, dana, erin, root
 ):
     build_walk_data(alice, bob, carol)
-    user = {"alice": alice, "dana": dana, "erin": erin, "root": root}[role]
-    # Screenshots of each run replace the last: test-artifacts/screenshots/dana/, …/dana-1920/.
-    name = role if viewport is LAPTOP else f"{role}-{viewport['width']}"
+    username, site, viewport = WALKS[name]
+    user = {"alice": alice, "dana": dana, "erin": erin, "root": root}[username]
     context = browser.new_context(viewport=viewport)
     page = context.new_page()
     page.set_default_timeout(15_000)
     try:
         log_in(page, live_server, user)
-        if user.is_superuser:  # the superusers' admin; /crm/ is the same pages as the others'
-            walk = walk_site(
-                page, live_server.url, f"{live_server.url}/admin/", name, "#content-main a[href]"
-            )
-        else:
-            walk = walk_site(page, live_server.url, f"{live_server.url}/crm/", name, CRM_MENU)
+        # Screenshots go to test-artifacts/screenshots/<name>/, replacing the last run's.
+        menu = CRM_MENU if site == "crm" else "#content-main a[href]"
+        walk = walk_site(page, live_server.url, f"{live_server.url}/{site}/", name, menu)
     finally:
         context.close()
     print(f"{name}: {len(walk.visited)} pages, screenshots in {walk.folder}\n  " + "\n  ".join(walk.visited))
