@@ -27,7 +27,7 @@ from crm.export_admin import ExportAdminMixin
 from crm.files import StoredFileInput, display_name
 from crm.models import Department, User
 from crm.roles import Role, role_of
-from crm.site import AuthoredAdmin, ReadOnlyAdmin, ScopedAdmin, crm_site
+from crm.site import OWNER_COLUMN, AuthoredAdmin, ReadOnlyAdmin, ScopedAdmin, crm_site
 from mailaccounts.accounts import start_of_today
 from mailkit.rendering import html_to_text
 from massmail import live, mailings, previews, returns, starting
@@ -150,7 +150,7 @@ class MessageAdmin(AuthoredAdmin):
         clipped_column("__str__", "Message", ordering="name"),
         clipped_column("subject", "Subject"),
         clipped_column("signature", "Signature", short=True),
-        clipped_column("owner", "Owner", short=True),
+        OWNER_COLUMN,
         "updated_at",
     ]
     search_fields = ["name", "subject"]
@@ -277,7 +277,7 @@ class MailingAdmin(ExportAdminMixin, ScopedAdmin):
         "kind",
         "live_status",
         "progress",
-        "owner",
+        OWNER_COLUMN,
         "sent_today",
         "recipients",
         "accounts",

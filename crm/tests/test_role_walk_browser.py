@@ -204,6 +204,9 @@ def build_walk_data(alice, bob, carol):
     for user in (alice, bob, carol):
         user.last_name = "Featherstonehaugh-Cholmondeley"
         user.save()
+    # A long user name too (owner columns show it); bob never logs in here.
+    bob.username = "bob.featherstonehaugh-cholmondeley"
+    bob.save()
     data = {}
     for user in (alice, bob, carol):
         companies, contacts, request = _records_of(user, user.username)
