@@ -12,6 +12,7 @@ from correspondence.conversations import conversation_addresses, import_conversa
 from correspondence.forms import SignatureForm
 from correspondence.models import CrmEmail, Signature
 from crm.admin import RequestAdmin
+from crm.columns import clipped_column
 from crm.models import Request
 from crm.site import AuthoredAdmin, ReadOnlyAdmin, crm_site
 
@@ -20,7 +21,14 @@ class CrmEmailAdmin(ReadOnlyAdmin):
     """Stored mail, read only, in the superusers' admin. It is written only by compose, reply,
     forward and IMAP import; on /crm/ the inbox and thread pages show it."""
 
-    list_display = ["subject", "sender", "recipients", "direction", "date", "account"]
+    list_display = [
+        clipped_column("subject", "Subject"),
+        clipped_column("sender", "From"),
+        clipped_column("recipients", "To"),
+        "direction",
+        "date",
+        clipped_column("account", "Account", short=True),
+    ]
     list_filter = ["direction"]
     search_fields = ["subject", "sender", "recipients", "text"]
     list_select_related = ["account"]

@@ -5,6 +5,7 @@ are written with a leading `'`, so opening an export never runs what someone typ
 """
 
 import csv
+import html
 import io
 import tempfile
 
@@ -17,6 +18,7 @@ from django.db import models
 from django.http import FileResponse, HttpRequest, QueryDict, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.html import strip_tags
+from django.utils.safestring import SafeData
 from django.utils.text import capfirst
 
 from crm.models import ExportJob
@@ -40,6 +42,8 @@ def cell_value(value):
         return "yes" if value else "no"
     if isinstance(value, models.Model):
         return str(value)
+    if isinstance(value, SafeData):  # a column's HTML (format_html escaped its text): the text
+        return html.unescape(strip_tags(value))
     return strip_tags(str(value))
 
 

@@ -8,6 +8,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils.text import capfirst
 
+from crm.columns import clipped_column
 from crm.countries import CountryChoiceField
 from crm.roles import Role, role_of
 from crm.widgets import CheckboxList
@@ -151,6 +152,10 @@ class AuthoredAdmin(ScopedAdmin):
         super().save_model(request, obj, form, change)
 
 
+# The owner, in the lists of records; left out of a sales manager's (OwnedRecordAdmin).
+OWNER_COLUMN = clipped_column("owner", "Owner", short=True)
+
+
 class OwnedRecordAdmin(ScopedAdmin):
     """Records with owner and department: filters by role, owner set on create, VIP actions."""
 
@@ -177,6 +182,17 @@ class OwnedRecordAdmin(ScopedAdmin):
         if obj is not None and "country" in form.base_fields:
             form.base_fields["country"].keep(obj.country)  # a country typed before the list
         return form
+
+    def get_list_display(self, request):
+        # A sales manager's lists hold only their own records: the owner column would say
+        # their name on every row, in room the other columns need at 1366 px.
+        if role_of(request.user) is Role.SALES_MANAGER:
+            return [column for column in self.list_display if column is not OWNER_COLUMN]
+        return self.list_display
+
+    @admin.display(description="Newsletters", boolean=True, ordering="massmail")
+    def newsletters(self, obj):
+        return obj.massmail
 
     def get_exclude(self, request, obj=None):
         if request.user.is_superuser or role_of(request.user) is not Role.SALES_MANAGER:

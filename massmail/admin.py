@@ -17,16 +17,18 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from correspondence.models import Signature
+from crm.columns import clipped, clipped_column, notification_badge
 from crm.export_admin import ExportAdminMixin
 from crm.files import StoredFileInput, display_name
 from crm.models import Department, User
 from crm.roles import Role, role_of
-from crm.site import AuthoredAdmin, ReadOnlyAdmin, ScopedAdmin, crm_site
+from crm.site import OWNER_COLUMN, AuthoredAdmin, ReadOnlyAdmin, ScopedAdmin, crm_site
 from mailaccounts.accounts import start_of_today
 from mailkit.rendering import html_to_text
 from massmail import live, mailings, previews, returns, starting
@@ -150,7 +152,13 @@ PREVIEW_DEFAULT = {"recipient_type": "contacts", "search": "", "record": None}
 @admin.register(Message, site=crm_site)
 class MessageAdmin(AuthoredAdmin):
     form = MessageForm
-    list_display = ["__str__", "subject", "signature", "owner", "updated_at"]
+    list_display = [
+        clipped_column("__str__", "Message", ordering="name"),
+        clipped_column("subject", "Subject"),
+        clipped_column("signature", "Signature", short=True),
+        OWNER_COLUMN,
+        "updated_at",
+    ]
     search_fields = ["name", "subject"]
     list_select_related = ["owner", "signature"]
     inlines = [AttachmentInline]
@@ -282,7 +290,7 @@ class MailingAdmin(ExportAdminMixin, ScopedAdmin):
         "kind",
         "live_status",
         "progress",
-        "owner",
+        OWNER_COLUMN,
         "sent_today",
         "recipients",
         "accounts",
@@ -339,7 +347,11 @@ class MailingAdmin(ExportAdminMixin, ScopedAdmin):
 
     @admin.display(description="Mailing", ordering="name")
     def name_with_preview(self, obj):
-        return format_html('<span title="{}">{}</span>', f"{obj.message.subject}\n\n{obj.preview_text}", obj)
+        return format_html(
+            '<span class="clip" title="{}">{}</span>',
+            f"{obj}\n\n{obj.message.subject}\n\n{obj.preview_text}",
+            obj,
+        )
 
     @admin.display(description="Progress", ordering="done_count")
     def progress(self, obj):
@@ -378,16 +390,13 @@ class MailingAdmin(ExportAdminMixin, ScopedAdmin):
 
     @admin.display(description="Notifications")
     def notification_log(self, obj):
+        # A count that links to the mailing's page, where the whole log is; the latest few on
+        # hover. The log itself made the list too wide for a laptop.
         items = obj.notifications.all()
-        if not items:
-            return ""
-        return format_html(
-            '<ul class="notifications" style="min-width: 18em">{}</ul>',
-            format_html_join(
-                "",
-                '<li class="{}"><time datetime="{}">{}</time> {}</li>',
-                ((n.level, n.created_at.isoformat(), f"{n.created_at:%d.%m %H:%M}", n.text) for n in items),
-            ),
+        return notification_badge(
+            reverse("crm:massmail_mailing_change", args=[obj.pk]),
+            len(items),
+            [(n.level, f"{n.created_at:%d.%m %H:%M} {n.text}") for n in items],
         )
 
     # --- pages
@@ -611,15 +620,15 @@ class MailingRecipientAdmin(ReadOnlyAdmin):
     """Every recipient row the user may see, across mailings, with filters (read only)."""
 
     list_display = [
-        "email",
+        clipped_column("email", "Email"),
         "record",
-        "mailing",
+        clipped_column("mailing", "Mailing", short=True),
         "is_vip",
         "status",
         "reason",
-        "account",
+        clipped_column("account", "Account", short=True),
         "attempts",
-        "sent_at",
+        "sent",
     ]
     list_filter = [
         "status",
@@ -637,12 +646,18 @@ class MailingRecipientAdmin(ReadOnlyAdmin):
     @admin.display(description="Why / error")
     def reason(self, obj):
         if obj.last_error:
-            return format_html('<span title="{}">{}</span>', obj.error_detail, obj.last_error)
-        return obj.skip_reason
+            return format_html(
+                '<span class="clip" title="{}">{}</span>', obj.error_detail or obj.last_error, obj.last_error
+            )
+        return clipped(obj.skip_reason)
 
     @admin.display(description="Record")
     def record(self, obj):
-        return obj.record or "—"
+        return clipped(obj.record, short=True)
+
+    @admin.display(description="Sent", ordering="sent_at")
+    def sent(self, obj):
+        return f"{timezone.localtime(obj.sent_at):%Y-%m-%d %H:%M}" if obj.sent_at else "—"
 
 
 def progress_context(mailing, state, in_list=False):

@@ -6,9 +6,10 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
+from crm.columns import clipped_column
 from crm.countries import CountryChoiceField
 from crm.models import Industry, Tag
-from crm.site import crm_site
+from crm.site import OWNER_COLUMN, crm_site
 from crm.widgets import CheckboxList
 from massmail import segments
 from massmail.admin import AuthoredAdmin, audience_choices
@@ -60,6 +61,9 @@ class SegmentForm(forms.ModelForm):
         return super().save(commit)
 
 
+SEGMENT_NAME = clipped_column("name", "Name")
+
+
 @admin.register(Segment, site=crm_site)
 class SegmentAdmin(AuthoredAdmin):
     form = SegmentForm
@@ -72,7 +76,7 @@ class SegmentAdmin(AuthoredAdmin):
         def live_count(segment):
             return segments.live_count(segment, request.user)
 
-        return ["name", "recipient_type", "is_shared", "owner", live_count, "create_mailing"]
+        return [SEGMENT_NAME, "recipient_type", "is_shared", OWNER_COLUMN, live_count, "create_mailing"]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         base = super().get_form(request, obj, change, **kwargs)
