@@ -52,6 +52,7 @@ class CompanyAdmin(ImportAdminMixin, RecordAdmin):
     ]
     list_filter = ["is_vip", "massmail", "industry", "country", "tags"]
     search_fields = ["full_name", "email", "city"]
+    export_extra_columns = ["city"]
     list_select_related = ["owner"]
 
 
@@ -84,6 +85,7 @@ class LeadAdmin(ImportAdminMixin, RecordAdmin):
     ]
     list_filter = ["is_vip", "massmail", "industry", "country", "tags"]
     search_fields = ["first_name", "last_name", "email", "company_name"]
+    export_extra_columns = ["industry"]
     list_select_related = ["owner"]
 
 

@@ -89,11 +89,12 @@ def xlsx_response(rows, filename):
 
 
 def changelist_rows(model_admin, request, queryset=None):
-    """The rows a list shows, header first: its columns (list_display), over the list's own
-    queryset with the request's filters and search, or over `queryset` (a selection)."""
+    """The rows a list shows, header first: its columns (list_display and the admin's
+    export_extra_columns), over the list's own queryset with the request's filters and search,
+    or over `queryset` (a selection)."""
     if queryset is None:
         queryset = model_admin.get_changelist_instance(request).get_queryset(request)
-    names = [n for n in model_admin.get_list_display(request) if n != "action_checkbox"]
+    names = model_admin.get_export_columns(request)
     yield [capfirst(label_for_field(name, model_admin.model, model_admin)) for name in names]
     # A list may attach what its columns show to each page of rows (the Mailings list does):
     # `prepare_export_rows(objects)` does the same for each chunk of an export.
