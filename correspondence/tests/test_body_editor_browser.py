@@ -1,19 +1,16 @@
 """Issue 15, point 5, in the browser: the signature and one-to-one template pages write their
 bodies in the editor, under the Content-Security-Policy (compose: test_compose_browser.py)."""
 
-from pathlib import Path
-
 import pytest
-from django.conf import settings
 from django.urls import reverse
 from playwright.sync_api import expect
 
 from correspondence.models import EmailTemplate, Signature
 from crm.tests.fixtures import log_in
+from testsupport.screenshots import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
 PAGES = {
     "signature": ("/crm/correspondence/signature/add/", "input[name=_save]", Signature),
     "template": (reverse("mail:template_new"), "button.default", EmailTemplate),
@@ -36,8 +33,7 @@ def test_a_body_written_in_the_editor_is_saved_as_html_with_its_variable(page, l
     page.locator(".prose-editor:has(#id_body)").get_by_role("button", name="bold").click()
     page.keyboard.type(" (sales)")
     expect(page.locator(".body-editor__unsubscribe")).to_have_count(0)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / f"{kind}_editor.png", full_page=True)
+    screenshot(page, f"{kind}_editor")
     page.click(save)
     page.wait_for_url(lambda address: address != live_server.url + url)
     assert (

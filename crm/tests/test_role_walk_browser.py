@@ -11,11 +11,9 @@ run shows every problem.
 import datetime as dt
 import re
 import shutil
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 
 from correspondence.models import CrmEmail, EmailTemplate, Signature
@@ -25,12 +23,12 @@ from mailaccounts.accounts import notify_account
 from mailaccounts.models import AccountGrant, AccountNotification, EmailAccount, ImapFolder
 from massmail.mailings import create_mailing, notify_mailing
 from massmail.models import MailingNotification, MailingRecipient, Message
+from testsupport.screenshots import SCREENSHOTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 LAPTOP = {"width": 1366, "height": 768}
 WIDE = {"width": 1920, "height": 1080}
-SCREENSHOTS = Path(settings.BASE_DIR) / "test-artifacts" / "screenshots"
 BODY = '<p>Hello {{ first_name }},</p><p>our spring offer.</p><p><a href="{{ unsubscribe_url }}">Unsubscribe</a></p>'
 # Links that download, change state or leave the walk's site.
 SKIPPED_LINKS = re.compile(r"/logout/|/delete/|export|/files/|/mail/\d+/body/|/password_change/|/sent-mail/")

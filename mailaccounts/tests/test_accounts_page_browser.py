@@ -3,6 +3,7 @@ from django.utils import timezone
 
 from crm.tests.fixtures import log_in
 from mailaccounts.models import AccountNotification, EmailAccount
+from testsupport.screenshots import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -50,7 +51,6 @@ def test_sales_manager_sees_own_account_with_counters_not_anothers(page, live_se
 def test_a_sales_managers_account_page_has_no_operator_words_or_dead_buttons(
     page, live_server, alice, settings
 ):
-    from pathlib import Path
 
     settings.GOOGLE_OAUTH_CLIENT_ID = settings.MICROSOFT_OAUTH_CLIENT_ID = ""
     account = EmailAccount.objects.create(
@@ -66,6 +66,4 @@ def test_a_sales_managers_account_page_has_no_operator_words_or_dead_buttons(
     assert "OAUTH" not in page.content() and "environment" not in content.inner_text()
     assert page.locator("button", has_text="Sync now").count() == 0  # IMAP import is off
     assert "IMAP import is off" in content.inner_text()
-    screenshots = Path(settings.BASE_DIR) / "var" / "screenshots"
-    screenshots.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=screenshots / "account_page_sales_manager.png", full_page=True)
+    screenshot(page, "account_page_sales_manager")

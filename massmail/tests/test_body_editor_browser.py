@@ -2,7 +2,6 @@
 mailing sent from it carries a working unsubscribe link."""
 
 import re
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -15,10 +14,9 @@ from massmail.mailings import create_mailing
 from massmail.models import Message, Suppression
 from massmail.sending import send_batch
 from massmail.tests.drip_helpers import drip_settings, make_account
+from testsupport.screenshots import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
 
 
 def watch_console(page):
@@ -49,8 +47,7 @@ def test_the_unsubscribe_button_puts_a_working_link_in_the_sent_mail(page, live_
     editor.get_by_role("button", name="Unsubscribe link").click()
     page.keyboard.type("if you would rather not hear from us.")
     expect(editor.locator(".tiptap a")).to_have_text("Unsubscribe")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / "message_editor.png", full_page=True)
+    screenshot(page, "message_editor")
     page.click("input[name=_save]")
     page.wait_for_url(f"{live_server.url}/crm/massmail/message/")
     assert problems == []

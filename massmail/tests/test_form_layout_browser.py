@@ -1,19 +1,15 @@
 """Issue 15, point 7, as a person sees it in Chromium at 1366×768: on Compose and Create mailing
 each label sits on its field's line, left of it; tags are picked with plain clicks."""
 
-from pathlib import Path
-
 import pytest
-from django.conf import settings
 
 from correspondence.tests.mail_fixtures import account_on
 from crm.models import Company, Contact, Tag
 from crm.tests.fixtures import log_in
 from massmail.models import Message
+from testsupport.screenshots import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-SHOTS = Path(settings.BASE_DIR) / "var" / "screenshots" / "forms"
 
 
 def assert_label_beside_field(page, name):
@@ -22,11 +18,6 @@ def assert_label_beside_field(page, name):
     field = row.locator(f"[name={name}]").first.bounding_box()
     assert field["x"] >= label["x"] + label["width"], name  # to the right of its label
     assert abs(field["y"] - label["y"]) < 16, name  # on the same line
-
-
-def shoot(page, name):
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 @pytest.fixture
@@ -49,7 +40,7 @@ def test_create_mailing_is_aligned_and_tags_need_no_ctrl(page, live_server, alic
     page.get_by_label("partner").click()
     page.get_by_label("webinar").click()  # a plain click adds; nothing else comes off
     assert page.get_by_label("partner").is_checked() and page.get_by_label("webinar").is_checked()
-    shoot(page, "create_mailing")
+    screenshot(page, "create_mailing_form")
     page.click("input[name=count]")
     assert page.get_by_label("partner").is_checked() and page.get_by_label("webinar").is_checked()
     assert page.input_value("#id_country") == "France"
@@ -65,5 +56,5 @@ def test_compose_is_aligned(page, live_server, alice, alices_world):
     send = page.locator("button[value=send]")
     # the admin's button, not the browser's
     assert send.evaluate("b => getComputedStyle(b).borderTopStyle") == "none"
-    shoot(page, "compose")
+    screenshot(page, "compose_form")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")

@@ -2,10 +2,8 @@
 the message preview after "Send a test". Screenshots go to var/screenshots."""
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from playwright.sync_api import expect
 
 from correspondence.models import CrmEmail, TrackingEvent
@@ -13,17 +11,12 @@ from crm.models import Company, Contact
 from crm.tests.fixtures import log_in
 from mailaccounts.models import EmailAccount
 from massmail.models import Mailing, MailingRecipient, Message
+from testsupport.screenshots import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
 MONDAY = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 BODY = '<p>Hi {{ first_name }}</p><p><a href="{{ unsubscribe_url }}">Unsubscribe</a></p>'
-
-
-def screenshot(page, name):
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / name, full_page=True)
 
 
 def test_a_contacts_timeline_shows_its_mailings_beside_its_mail(page, live_server, alice):
@@ -62,7 +55,7 @@ def test_a_contacts_timeline_shows_its_mailings_beside_its_mail(page, live_serve
     expect(mailing_row).to_contain_text("clicked")
     expect(timeline).not_to_contain_text("No correspondence yet")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-    screenshot(page, "contact_timeline.png")
+    screenshot(page, "contact_timeline")
     mailing_row.get_by_role("link", name="Spring offer on industrial supplies").click()
     expect(page).to_have_url(f"{live_server.url}/crm/massmail/mailing/{mailing.pk}/change/")
 
@@ -97,4 +90,4 @@ def test_after_send_a_test_the_preview_stays_on_the_records_of_the_test(page, li
     expect(page.locator("#content")).to_contain_text("For Cid")
     (received,) = smtp_sink.wait_for(1)
     assert "Hi Cid" in received.message.get_body(("html",)).get_content()
-    screenshot(page, "message_preview_after_test.png")
+    screenshot(page, "message_preview_after_test")
