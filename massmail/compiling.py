@@ -183,6 +183,18 @@ def _recipient_name(recipient):
     return record.full_name
 
 
+def subject_for(mailing, record) -> str:
+    """The subject `record` got from `mailing`, as its message renders it (pages that list
+    what a record received show this, not the template); the template itself if it no
+    longer renders."""
+    variables = {**record_variables(record), "user": user_variables(mailing.owner)}
+    try:
+        subject = compile_template(mailing.message.subject, autoescape=False)
+    except TemplateSyntaxError:
+        return mailing.message.subject
+    return one_line(subject.render(Context(variables, autoescape=False)))
+
+
 def compile_message(mailing_or_message) -> CompiledMessage:
     """Compile a Mailing's message (or a bare Message, for previews and tests) once."""
     if isinstance(mailing_or_message, Mailing):

@@ -10,6 +10,7 @@ from django.urls import reverse
 from correspondence.models import TrackingEvent
 from correspondence.reports import human_events
 from crm.record_pages import TimelineEntry
+from massmail.compiling import subject_for
 from massmail.mailings import FOREIGN_KEY, recipient_types
 from massmail.models import MailingRecipient, Suppression, normalize_email
 
@@ -42,7 +43,7 @@ def mailings_received(record, user, limit=100):
         MailingRecipient.objects.visible_to(user)
         .filter(**{FOREIGN_KEY[recipient_type]: record})
         .exclude(status__in=NOT_YET)
-        .select_related("mailing__message", "account")
+        .select_related("mailing__message", "mailing__owner", "account")
         .annotate(
             # A skipped row has no time of its own: it was skipped when its mailing was made.
             happened_at=Coalesce("sent_at", "claimed_at", "mailing__created_at"),
@@ -54,7 +55,11 @@ def mailings_received(record, user, limit=100):
     )
     may_open = user.has_perm("massmail.view_mailing")
     unsubscribed_from = set()
+    subjects = {}  # one render per mailing
     for row in rows:
+        if row.mailing_id not in subjects:
+            subjects[row.mailing_id] = subject_for(row.mailing, record)
+        row.subject = subjects[row.mailing_id]
         # The unsubscribe belongs to the last mailing the address got before it, not to all.
         led_to_unsubscribe = row.unsubscribed_at is not None and row.email not in unsubscribed_from
         if led_to_unsubscribe:

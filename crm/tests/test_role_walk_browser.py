@@ -247,6 +247,22 @@ def _slug(url, base):
     return re.sub(r"[^A-Za-z0-9]+", "-", path).strip("-")[:120]
 
 
+OVERLAPPING_BLOCKS = """() => {
+    const found = [];
+    let above = null;
+    for (const el of document.querySelectorAll('#content > *')) {
+        const box = el.getBoundingClientRect();
+        if (box.height === 0 || el.tagName === 'BR' || getComputedStyle(el).position !== 'static') continue;
+        if (above && box.top < above.box.bottom - 1) {
+            found.push(`${el.tagName.toLowerCase()}#${el.id} starts at ${Math.round(box.top)}px, `
+                + `inside ${above.name} (to ${Math.round(above.box.bottom)}px)`);
+        }
+        above = {box, name: `${el.tagName.toLowerCase()}#${el.id}`};
+    }
+    return found;
+}"""
+
+
 class Walk:
     """Visits pages in one browser tab and notes every problem seen on the way."""
 
@@ -278,6 +294,7 @@ class Walk:
         self.page.goto(url)
         self.page.wait_for_load_state("networkidle")
         self._check_width()
+        self._check_overlap()
         self.page.screenshot(path=str(self.folder / f"{_slug(url, self.base)}.png"), full_page=True)
 
     def _check_width(self):
@@ -299,6 +316,13 @@ class Walk:
         )
         for what in wide:
             self._note(f"scrolls sideways at {self.width}px: {what}")
+
+    def _check_overlap(self):
+        # The blocks of a page's content follow each other down the page: one that starts above
+        # the end of the one before lies under it (a heading showing through a floated form).
+        overlaps = self.page.evaluate(OVERLAPPING_BLOCKS)
+        for what in overlaps:
+            self._note(f"overlapping blocks: {what}")
 
     def links(self, selector):
         hrefs = self.page.eval_on_selector_all(selector, "els => els.map(a => a.href)")

@@ -146,6 +146,14 @@ def test_no_correspondence_yet_only_when_there_is_neither_mail_nor_mailing(alice
     assert "No correspondence yet" not in html and "March news" in html
 
 
+def test_the_subject_is_shown_as_the_record_got_it_not_as_its_template(alice, jane):
+    received(alice, jane, "News for {{ company }}, {{ first_name }}", MONDAY, status="skipped")
+    (row,) = timeline_rows(
+        login(alice).get(reverse("crm:crm_contact_change", args=[jane.pk])).content.decode()
+    )
+    assert "News for Acme, Jane (mailing:" in row  # the mailing keeps its own name
+
+
 def test_another_departments_mailing_is_neither_listed_nor_linked(alice, carol, dana, erin, jane):
     ours = received(alice, jane, "East news", MONDAY)
     Contact.objects.filter(pk=jane.pk).update(owner=carol, department=carol.department)
