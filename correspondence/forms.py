@@ -41,9 +41,7 @@ class ComposeForm(forms.Form):
         queryset=None,
         label="From",
         empty_label=None,
-        error_messages={
-            "required": "You have no active account to send from: connect one under Email accounts."
-        },
+        error_messages={"required": "You have no active account to send from."},
     )
     to = AddressesField(required=False, label="To", widget=forms.TextInput(attrs={"size": 60}))
     cc = AddressesField(required=False, label="Cc", widget=forms.TextInput(attrs={"size": 60}))
@@ -73,6 +71,8 @@ class ComposeForm(forms.Form):
         super().__init__(*args, **kwargs)
         accounts = EmailAccount.objects.sendable_by(user).filter(is_active=True)
         self.fields["account"].queryset = accounts
+        # Said before the form is filled in, not after a Send that cannot work.
+        self.no_account = not accounts.exists()
         if not self.initial.get("account"):
             self.initial["account"] = EmailAccount.objects.default_for(user)
         self.fields["template"].queryset = EmailTemplate.objects.visible_to(user)

@@ -387,3 +387,10 @@ def test_a_lost_attachment_file_keeps_the_draft(alice, jane, smtp_sink):
     outcome = compose.send_email(email, alice)
     assert not outcome.ok and "attachment could not be read" in outcome.message
     assert CrmEmail.objects.get(pk=email.pk).status == "draft"
+
+
+def test_without_an_account_the_page_says_so_and_whom_to_ask_before_anything_is_typed(client, alice):
+    response = logged_in(client, alice).get(reverse("mail:compose"))
+    notice = response.content.decode().split('id="no-account">')[1].split("</p>")[0]
+    assert "no active account to send from" in notice and "Ask your administrator" in notice
+    assert "/admin/" not in notice  # the administrator's page is not a sales manager's
