@@ -33,7 +33,7 @@ def folders_for(user):
     )
 
 
-def mail_of(user, account_id=None, folder=None, q="", unread=False, assigned_to_me=False):
+def mail_of(user, account_id=None, folder=None, q="", unread=False, assigned_to_me=False, sent=False):
     """Stored and sent mail the user may see (drafts are on their own page), filtered."""
     emails = CrmEmail.objects.visible_to(user).filter(
         status__in=[CrmEmail.Status.STORED, CrmEmail.Status.SENT]
@@ -53,6 +53,8 @@ def mail_of(user, account_id=None, folder=None, q="", unread=False, assigned_to_
         emails = emails.filter(is_read=False, direction=CrmEmail.Direction.INCOMING)
     if assigned_to_me:
         emails = emails.filter(assigned_to=user)
+    if sent:  # what went out from the user's mailboxes, sent here or imported from their Sent
+        emails = emails.filter(direction=CrmEmail.Direction.OUTGOING)
     return emails
 
 

@@ -122,18 +122,22 @@ def inbox_view(request):
         "q": request.GET.get("q", "").strip(),
         "unread": request.GET.get("unread") == "1",
         "assigned_to_me": request.GET.get("mine") == "1",
+        "sent": request.GET.get("sent") == "1",
     }
     emails = inbox.mail_of(request.user, **params)
+    filters = request.GET.copy()
+    filters.pop("page", None)  # Newer and Older keep the folder, filters and search
     page_param = request.GET.get("page", "1")
     page = int(page_param) if page_param.isdigit() and int(page_param) > 0 else 1
     threads = inbox.conversations(emails, limit=50, offset=(page - 1) * 50)
     return _page(
         request,
         "correspondence/inbox.html",
-        "Inbox",
+        "Sent" if params["sent"] else "Inbox",
         threads=threads,
         folders=inbox.folders_for(request.user),
         params=params,
+        filters=filters.urlencode(),
         page=page,
         notifications=inbox.notifications_of(request.user, unread_only=True)[:10],
     )

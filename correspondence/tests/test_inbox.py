@@ -144,3 +144,15 @@ def test_a_user_turns_the_daily_digest_on_and_off(client, alice):
     client.post(reverse("mail:digest"), {"on": "0"})
     alice.refresh_from_db()
     assert not alice.email_digest
+
+
+def test_sent_lists_what_went_out_and_its_pages_keep_the_filter(client, alice, personal):
+    mail(personal, "<s@x>", direction="out", status="sent", subject="Our offer")
+    mail(personal, "<i@x>", subject="A question")
+    assert [e.subject for e in inbox.mail_of(alice, sent=True)] == ["Our offer"]
+    for n in range(55):  # more than a page of conversations
+        mail(personal, f"<o{n}@x>", n + 1, direction="out", status="sent", subject=f"Offer {n}")
+    page = logged_in(client, alice).get(reverse("mail:inbox"), {"sent": "1", "q": "offer"}).content.decode()
+    assert "<h1>Sent</h1>" in page and "A question" not in page
+    assert 'href="?sent=1&amp;q=offer&amp;page=2">Older</a>' in page
+    assert '<input type="hidden" name="sent" value="1">' in page  # a search stays in Sent
