@@ -7,6 +7,7 @@ from django.apps import AppConfig
 
 class MassmailConfig(AppConfig):
     name = "massmail"
+    verbose_name = "Mailings"  # the menu heading of its pages; "massmail" is the code's word
 
     def ready(self):
         from correspondence import linking, reports, tracking
