@@ -33,6 +33,7 @@ class Home:
     assigned_unread: int = 0
     accounts: list = field(default_factory=list)  # [Item]
     failing: list = field(default_factory=list)  # [Item]
+    show_owner: bool = False  # a head or manager sees colleagues' mailings: whose is each
 
 
 def _mailing_url(mailing):
@@ -64,7 +65,8 @@ def accounts_needing_attention(user):
 
 def home_for(user):
     mailings = Mailing.objects.visible_to(user).select_related("owner")
-    if role_of(user) is Role.SALES_MANAGER:  # colleagues' mailings are on the list, not their home
+    own_only = role_of(user) is Role.SALES_MANAGER
+    if own_only:  # colleagues' mailings are on the list, not their home
         mailings = mailings.filter(owner=user)
     running = list(
         mailings.filter(
@@ -82,4 +84,5 @@ def home_for(user):
             Item(f"{m}: {m.get_status_display()}", _mailing_url(m))
             for m in failing.order_by("-created_at")[:SHOWN]
         ],
+        show_owner=not own_only,
     )

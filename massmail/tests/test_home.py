@@ -53,6 +53,7 @@ def test_a_sales_manager_sees_their_mailings_mail_and_accounts(alice, world):
     assert f'href="/crm/massmail/mailing/{world["alice"].pk}/change/">AliceNews</a>' in page
     assert "<td>0</td><td>3</td>" in page  # sent today, left
     assert "BobNews" not in page and "CarolNews" not in page
+    assert "<th>Owner</th>" not in page  # every mailing on it is hers
     assert "broken@alice.test: needs to be reconnected" in page and "broken@carol.test" not in page
     assert '?unread=1">1 unread</a>' in page
     assert 'href="/crm/crm/contact/"' in page, "the app list stays below"
@@ -61,6 +62,7 @@ def test_a_sales_manager_sees_their_mailings_mail_and_accounts(alice, world):
 def test_a_department_head_sees_the_department_and_its_errors(dana, world):
     page = home(dana)
     assert "AliceNews" in page and "BobNews: Interrupted" in page and "CarolNews" not in page
+    assert "<th>Owner</th>" in page and f'title="{world["alice"].owner}"' in page  # whose each one is
     assert "broken@alice.test" in page and "broken@carol.test" not in page
 
 
