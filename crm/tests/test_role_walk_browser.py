@@ -259,6 +259,15 @@ OVERLAPPING_BLOCKS = """() => {
         }
         above = {box, name: `${el.tagName.toLowerCase()}#${el.id}`};
     }
+    // A table wider than the box it is in: its last columns hang out of the box's heading.
+    for (const table of document.querySelectorAll('#content .module table')) {
+        const box = table.closest('.module').getBoundingClientRect();
+        const right = table.getBoundingClientRect().right;
+        if (right > box.right + 1) {
+            found.push(`a table ${Math.round(right - box.right)}px wider than its box `
+                + `${table.closest('.module').id ? '#' + table.closest('.module').id : ''}`);
+        }
+    }
     return found;
 }"""
 
@@ -320,9 +329,10 @@ class Walk:
     def _check_overlap(self):
         # The blocks of a page's content follow each other down the page: one that starts above
         # the end of the one before lies under it (a heading showing through a floated form).
+        # And a table stays inside its box.
         overlaps = self.page.evaluate(OVERLAPPING_BLOCKS)
         for what in overlaps:
-            self._note(f"overlapping blocks: {what}")
+            self._note(f"overlap: {what}")
 
     def links(self, selector):
         hrefs = self.page.eval_on_selector_all(selector, "els => els.map(a => a.href)")
