@@ -7,7 +7,12 @@ owners and the like. `clipped_column` makes a list_display entry of a field or o
 that keeps the field's sorting.
 """
 
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.html import format_html
+
+from crm.models import LogEntry
 
 EMPTY = "—"
 
@@ -39,17 +44,34 @@ def clipped_column(name, description, ordering=None, short=False):
 BADGE_LINES = 10
 
 
-def notification_badge(url, total, notes):
-    """A log of `total` entries as a count that links to `url`, where the whole log is: red
-    when one of the latest `notes` ((level, text), newest first) is an error, which the
-    tooltip lists."""
+def count_of(rows, group_by):
+    """The number of `rows` (a queryset filtered on an OuterRef, grouped by the field
+    `group_by` that the OuterRef matches) as an annotation: one correlated subquery, 0 for none."""
+    counted = rows.order_by().values(group_by).annotate(n=Count("id")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def with_latest_notes(queryset, log_model, owner_field):
+    """`queryset` with what notification_badge shows of each row's log (a LogEntry model whose
+    `owner_field` points at the row, related name "notifications"): `notification_count` in one
+    subquery, the latest BADGE_LINES as `recent_notifications` in one prefetch."""
+    latest = log_model.objects.order_by("-created_at")[:BADGE_LINES]
+    return queryset.annotate(
+        notification_count=count_of(log_model.objects.filter(**{owner_field: OuterRef("pk")}), owner_field)
+    ).prefetch_related(Prefetch("notifications", queryset=latest, to_attr="recent_notifications"))
+
+
+def notification_badge(url, obj):
+    """`obj`'s log (read by with_latest_notes) as a count that links to `url`, where the whole
+    log is: red when one of the latest is an error, which the tooltip lists."""
+    total, latest = obj.notification_count, obj.recent_notifications
     if not total:
         return EMPTY
-    latest = notes[:BADGE_LINES]
-    errors = sum(1 for level, _ in latest if level == "error")
+    errors = sum(1 for note in latest if note.level == LogEntry.Level.ERROR)
     heading = f"{errors} error{'s' if errors > 1 else ''} among the latest {len(latest)}:\n" if errors else ""
+    lines = (f"{timezone.localtime(note.created_at):%d.%m %H:%M} {note.text}" for note in latest)
     more = f"\n… and {total - len(latest)} earlier" if total > len(latest) else ""
-    tooltip = heading + "\n".join(text for _, text in latest) + more
+    tooltip = heading + "\n".join(lines) + more
     return format_html(
         '<a class="badge{}" href="{}" title="{}">{}</a>', " error" if errors else "", url, tooltip, total
     )

@@ -10,8 +10,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.db.models import Count, DateField, IntegerField, OuterRef, Prefetch, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import DateField, Value
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -21,7 +20,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from crm.columns import clipped, clipped_column, notification_badge
+from crm.columns import clipped, clipped_column, notification_badge, with_latest_notes
 from crm.roles import Role, role_of
 from crm.site import OWNER_COLUMN, ScopedAdmin, crm_site
 from crm.widgets import CheckboxList
@@ -33,7 +32,6 @@ from mailaccounts.models import AccountGrant, AccountNotification, EmailAccount,
 from mailaccounts.presets import presets_for_script
 from mailaccounts.sync_admin import SyncAdminMixin
 
-NOTIFICATIONS_SHOWN = 10
 # The link to the account's page, beside an owner column that would otherwise take it.
 EMAIL_COLUMN = clipped_column("email", "Email")
 STATUS_FIELDS = ["status", "notification_log", "usage_chart"]
@@ -90,27 +88,11 @@ class AccountAdminMixin:
     actions = ["test_connection_action"]
 
     def get_queryset(self, request):
-        recent = AccountNotification.objects.order_by("-created_at")[:NOTIFICATIONS_SHOWN]
         return (
-            super()
-            .get_queryset(request)
+            with_latest_notes(super().get_queryset(request), AccountNotification, "account")
             .select_related("owner")
-            .prefetch_related(Prefetch("notifications", queryset=recent, to_attr="recent_notifications"))
             # "Today" of the counters, read once per list rather than once per row.
-            .annotate(
-                counter_today=Value(local_today(), output_field=DateField()),
-                notification_count=Coalesce(
-                    Subquery(
-                        AccountNotification.objects.filter(account=OuterRef("pk"))
-                        .order_by()
-                        .values("account")
-                        .annotate(n=Count("id"))
-                        .values("n"),
-                        output_field=IntegerField(),
-                    ),
-                    Value(0),
-                ),
-            )
+            .annotate(counter_today=Value(local_today(), output_field=DateField()))
         )
 
     def get_form(self, request, obj=None, **kwargs):
@@ -225,16 +207,8 @@ class AccountAdminMixin:
     @admin.display(description="Notifications")
     def notification_list(self, obj):
         # A count linking to the account's page, which shows the log; the latest on hover.
-        notes = getattr(obj, "recent_notifications", None)
-        if notes is None:
-            notes = obj.notifications.all()[:NOTIFICATIONS_SHOWN]
         url = reverse(f"{self.admin_site.name}:mailaccounts_emailaccount_change", args=[obj.pk])
-        total = getattr(obj, "notification_count", len(notes))
-        return notification_badge(
-            url,
-            total,
-            [(n.level, f"{timezone.localtime(n.created_at):%b %-d %H:%M} {n.text}") for n in notes],
-        )
+        return notification_badge(url, obj)
 
     @admin.display(description="Connection")
     def connection_badge(self, obj):

@@ -11,8 +11,7 @@ from django.contrib.admin import helpers
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, F, OuterRef
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -23,7 +22,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from correspondence.models import Signature
-from crm.columns import clipped, clipped_column, notification_badge
+from crm.columns import clipped, clipped_column, count_of, notification_badge, with_latest_notes
 from crm.export_admin import ExportAdminMixin
 from crm.files import StoredFileInput, display_name
 from crm.models import Department, User
@@ -272,16 +271,6 @@ def attach_list_details(mailings):
         mailing.preview_text = texts[mailing.message_id]
 
 
-def count_of(queryset):
-    return Coalesce(
-        Subquery(
-            queryset.order_by().values("mailing_id").annotate(n=Count("id")).values("n"),
-            output_field=IntegerField(),
-        ),
-        Value(0),
-    )
-
-
 @admin.register(Mailing, site=crm_site)
 class MailingAdmin(ExportAdminMixin, ScopedAdmin):
     list_display = [
@@ -315,19 +304,14 @@ class MailingAdmin(ExportAdminMixin, ScopedAdmin):
     def get_queryset(self, request):
         start = start_of_today()
         rows = MailingRecipient.objects.filter(mailing=OuterRef("pk"))
-        notifications = MailingNotification.objects.order_by("-created_at")
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                sent_today_count=count_of(rows.filter(sent_at__gte=start)),
-                # One subquery: F("open_count") would run the count a second time.
-                done_count=F("recipients_count")
-                - count_of(
-                    rows.filter(status__in=[MailingRecipient.Status.PENDING, MailingRecipient.Status.SENDING])
-                ),
-            )
-            .prefetch_related(Prefetch("notifications", queryset=notifications))
+        return with_latest_notes(super().get_queryset(request), MailingNotification, "mailing").annotate(
+            sent_today_count=count_of(rows.filter(sent_at__gte=start), "mailing_id"),
+            # One subquery: F("open_count") would run the count a second time.
+            done_count=F("recipients_count")
+            - count_of(
+                rows.filter(status__in=[MailingRecipient.Status.PENDING, MailingRecipient.Status.SENDING]),
+                "mailing_id",
+            ),
         )
 
     def prepare_export_rows(self, mailings):
@@ -392,12 +376,7 @@ class MailingAdmin(ExportAdminMixin, ScopedAdmin):
     def notification_log(self, obj):
         # A count that links to the mailing's page, where the whole log is; the latest few on
         # hover. The log itself made the list too wide for a laptop.
-        items = obj.notifications.all()
-        return notification_badge(
-            reverse("crm:massmail_mailing_change", args=[obj.pk]),
-            len(items),
-            [(n.level, f"{n.created_at:%d.%m %H:%M} {n.text}") for n in items],
-        )
+        return notification_badge(reverse("crm:massmail_mailing_change", args=[obj.pk]), obj)
 
     # --- pages
 
